@@ -1,0 +1,54 @@
+import type { UnreadError } from './errors';
+import type { RetryOptions } from './types';
+
+export const defaultRetry: Required<RetryOptions> = {
+  baseDelayMs: 1000,
+  maxDelayMs: 300_000,
+  random: Math.random,
+};
+
+/**
+ * How long to wait before attempt `attempt + 1` after `attempt` consecutive failures (1-based).
+ * - Rate limits wait `Retry-After` when the server said, else back off starting at the interval.
+ * - Other transient failures use full jitter: random in `[0, min(max, base * 2^(attempt-1))]`.
+ */
+export function retryDelay(
+  attempt: number,
+  error: UnreadError,
+  pollIntervalMs: number,
+  retry: Required<RetryOptions> | false,
+): number {
+  if (error.code === 'rate-limited') {
+    if (error.retryAfterMs !== undefined) return error.retryAfterMs;
+    if (!retry) return pollIntervalMs;
+    const floor = pollIntervalMs;
+    const ceiling = Math.min(
+      Math.max(retry.maxDelayMs, floor),
+      floor * 2 ** Math.min(attempt - 1, 30),
+    );
+    const random = retry.random;
+    return Math.round(floor + random() * (ceiling - floor));
+  }
+  if (!retry) return pollIntervalMs;
+  const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** Math.min(attempt - 1, 30));
+  return Math.round(retry.random() * ceiling);
+}
+
+/** Caps honoured `Retry-After` values so a hostile header cannot park the store for days. */
+const maxRetryAfterMs = 24 * 60 * 60 * 1000;
+
+/**
+ * Parses `Retry-After`: delay-seconds or an HTTP date. Returns milliseconds from `now`, or
+ * `undefined` when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
+  if (value == null) return undefined;
+  const text = value.trim();
+  if (text === '') return undefined;
+  if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, maxRetryAfterMs);
+  // Every HTTP-date form starts with a day name; V8 would also "parse" strings such as "1.5".
+  if (!/^[A-Za-z]{3,9},?\s/.test(text)) return undefined;
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) return undefined;
+  return Math.min(Math.max(0, at - now), maxRetryAfterMs);
+}

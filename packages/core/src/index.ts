@@ -1,0 +1,28 @@
+export { parseRetryAfter, retryDelay } from './backoff';
+export { createUnreadStore } from './createUnreadStore';
+export {
+  type CrispRestOptions,
+  type CrispRestSource,
+  type CrispTier,
+  crispRest,
+} from './crispRest';
+export { getDefaultQueryClient } from './defaultQueryClient';
+export {
+  isUnreadError,
+  UnreadError,
+  type UnreadErrorCode,
+  type UnreadErrorOptions,
+} from './errors';
+export { type GetUnreadMessageCountOptions, getUnreadMessageCount } from './getUnreadMessageCount';
+export type { FetchLike } from './http';
+export { isSessionId, isWebsiteId } from './ids';
+export { unreadQueryKey, unreadQueryRoot } from './queryKey';
+export type {
+  RetryOptions,
+  SourceReadContext,
+  UnreadSource,
+  UnreadState,
+  UnreadStatus,
+  UnreadStore,
+  UnreadStoreOptions,
+} from './types';

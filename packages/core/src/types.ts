@@ -1,0 +1,119 @@
+import type { QueryClient } from '@tanstack/query-core';
+import type { Observable } from 'rxjs';
+import type { UnreadError } from './errors';
+
+/** Where the store is in its life. */
+export type UnreadStatus = 'idle' | 'no-session' | 'loading' | 'ready' | 'error';
+
+/** One immutable snapshot of the store. A new object only when a field changes. */
+export interface UnreadState {
+  /**
+   * Unread messages the visitor has not read yet (`data.unread.visitor`), or `null` while it is
+   * unknown: no session, first read pending, or the session is gone. Never NaN, never negative.
+   */
+  readonly count: number | null;
+  readonly status: UnreadStatus;
+  /** The last error, kept while it is retried; `null` after a successful read. */
+  readonly error: UnreadError | null;
+  /** The session being counted, or `null`. */
+  readonly sessionId: string | null;
+  /** When the count was last read successfully (epoch ms), or `null`. */
+  readonly updatedAt: number | null;
+}
+
+/** What a source gets for one read. */
+export interface SourceReadContext {
+  /** Aborted when nobody needs the answer any more (session changed, store disposed). */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A place counts come from. The store does not know which one it has: it schedules `read` calls,
+ * caches their results in the query cache and turns their failures into `UnreadError`s.
+ */
+export interface UnreadSource {
+  /** Names the source in messages, e.g. `'crisp-rest'`. */
+  readonly kind: string;
+  /**
+   * A secret-free id of the conversation space the source reads (the website id for Crisp REST).
+   * Stores whose sources share a scope share cached counts and in-flight reads.
+   */
+  readonly scope: string;
+  /** Reads one session's unread count. Rejects with an `UnreadError` (never with a raw error). */
+  read(sessionId: string, context: SourceReadContext): Promise<number>;
+  /** Marks the visitor's messages as read, where the source can. Rejects with an `UnreadError`. */
+  markAsRead?(sessionId: string, context: SourceReadContext): Promise<void>;
+}
+
+/** The backoff for transient failures (timeouts, network errors, 5xx, invalid responses). */
+export interface RetryOptions {
+  /**
+   * The first retry waits a random time up to this, then the bound doubles per failure
+   * ("full jitter"). Defaults to `1000`.
+   */
+  baseDelayMs?: number;
+  /** The bound never grows past this. Defaults to `300000` (5 minutes). */
+  maxDelayMs?: number;
+  /** A source of randomness in `[0, 1)`, for tests. Defaults to `Math.random`. */
+  random?: () => number;
+}
+
+/** Options of `createUnreadStore`. */
+export interface UnreadStoreOptions {
+  /** Where counts come from: `crispRest(…)`, or a later source. Required. */
+  source: UnreadSource;
+  /**
+   * The visitor's session: a `session_<uuid>` id, `null` for none yet, or an observable of either
+   * (a session appearing starts a read at once; a change cancels the read in flight).
+   * Defaults to `null`.
+   */
+  sessionId?: string | null | Observable<string | null>;
+  /** How often to read while subscribed. Defaults to `30000`. */
+  pollIntervalMs?: number;
+  /**
+   * In browsers, make no requests while the document is hidden (and while offline), and read at
+   * once on becoming visible or online when the count is older than the interval.
+   * Uses `@tanstack/query-core`'s `focusManager` and `onlineManager`. Defaults to `true`.
+   */
+  pauseWhenHidden?: boolean;
+  /** Backoff for transient failures, or `false` to wait a whole interval after one. Defaults to `{}`. */
+  retry?: RetryOptions | false;
+  /**
+   * The cache. Pass the app's own client to share counts and in-flight reads with it.
+   * Defaults to one client shared by every store of the page or process.
+   */
+  queryClient?: QueryClient;
+  /**
+   * How long the store keeps working after its last subscriber leaves, so that an immediate
+   * re-subscribe (React StrictMode) costs nothing. Defaults to `1000`.
+   */
+  graceMs?: number;
+  /** How long an unused count stays in the query cache. Defaults to `300000` (5 minutes). */
+  gcTimeMs?: number;
+}
+
+/** The store: a live count with a small, framework-free contract. */
+export interface UnreadStore {
+  /** The count, distinct values only. Subscribing starts the work; the last unsubscribe stops it. */
+  readonly unreadCount$: Observable<number | null>;
+  /** Every state, replaying the current one. Subscribing starts the work like `unreadCount$`. */
+  readonly state$: Observable<UnreadState>;
+  /** The current state; the same object until a field changes. */
+  getSnapshot(): UnreadState;
+  /** Calls `listener` on every new state (not at once). Starts the work; returns the unsubscribe. */
+  subscribe(listener: (state: UnreadState) => void): () => void;
+  /**
+   * Reads now, whatever the schedule, and resumes after a stop (401, 403, a gone session).
+   * Resolves once that read is over; never rejects.
+   */
+  refresh(): Promise<void>;
+  /**
+   * Marks the visitor's messages as read through the source. The count shows 0 at once and rolls
+   * back if the call fails (the promise then rejects with the `UnreadError`).
+   */
+  markAsRead(): Promise<void>;
+  /** The query key of the current session's count, or `null` without a session. */
+  readonly queryKey: readonly unknown[] | null;
+  /** Stops all work for good, ends every subscription and frees the store's idle cache entries. */
+  dispose(): void;
+}
