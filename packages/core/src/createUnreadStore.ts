@@ -8,22 +8,29 @@ import {
 } from '@tanstack/query-core';
 import {
   BehaviorSubject,
+  defer,
   distinctUntilChanged,
+  finalize,
   from,
   isObservable,
   map,
   type Observable,
   of,
   Observable as RxObservable,
+  repeat,
+  retry,
   Subject,
   share,
   skip,
   switchMap,
   takeUntil,
+  tap,
   timer,
 } from 'rxjs';
 import { defaultRetry, retryDelay } from './backoff';
+import { chatboxSession$ } from './crispChatbox';
 import { getDefaultQueryClient } from './defaultQueryClient';
+import { isBrowser } from './environment';
 import { isUnreadError, misconfigured, UnreadError } from './errors';
 import { describeValue, isSessionId } from './ids';
 import { unreadQueryKey } from './queryKey';
@@ -153,6 +160,11 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
 
       const unsubscribeCache = queryClient.getQueryCache().subscribe(onCacheEvent);
       const unsubscribeObserver = observer.subscribe(() => {});
+      const pushes = source.watch
+        ? sharedPushes(queryClient, queryHash, () =>
+            pushCounts(source, sessionId, queryKey, config),
+          ).subscribe()
+        : undefined;
       const unsubscribeFocus = config.pauseWhenHidden ? focusManager.subscribe(update) : undefined;
       const unsubscribeOnline = config.pauseWhenHidden
         ? onlineManager.subscribe(update)
@@ -189,6 +201,7 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
         clearTimeout(timeout);
         unsubscribeFocus?.();
         unsubscribeOnline?.();
+        pushes?.unsubscribe();
         unsubscribeCache();
         unsubscribeObserver();
       };
@@ -295,6 +308,68 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
   };
 }
 
+const pushRegistry = new WeakMap<QueryClient, Map<string, Observable<number>>>();
+
+/** One push stream per session and client, however many stores watch it. */
+function sharedPushes(
+  client: QueryClient,
+  queryHash: string,
+  create: () => Observable<number>,
+): Observable<number> {
+  let streams = pushRegistry.get(client);
+  if (!streams) {
+    streams = new Map();
+    pushRegistry.set(client, streams);
+  }
+  let stream = streams.get(queryHash);
+  if (!stream) {
+    const registry = streams;
+    stream = create().pipe(
+      finalize(() => registry.delete(queryHash)),
+      share(),
+    );
+    streams.set(queryHash, stream);
+  }
+  return stream;
+}
+
+/**
+ * A source's pushed counts, written into the cache as fresh reads. The stream is re-opened with
+ * backoff when it fails or ends; polling goes on meanwhile, so pushes only ever save requests.
+ */
+function pushCounts(
+  source: UnreadSource,
+  sessionId: string,
+  queryKey: readonly unknown[],
+  config: ResolvedOptions,
+): Observable<number> {
+  const watch = source.watch!;
+  const reopen = (attempt: number, error: UnreadError) =>
+    timer(retryDelay(attempt, error, config.pollIntervalMs, config.retry));
+  return defer(() => {
+    const controller = new AbortController();
+    return watch.call(source, sessionId, { signal: controller.signal }).pipe(
+      map((count) => {
+        if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
+          throw new UnreadError(
+            'invalid-response',
+            `The ${source.kind} source pushed a count that is not a non-negative integer.`,
+          );
+        }
+        return count;
+      }),
+      finalize(() => controller.abort()),
+    );
+  }).pipe(
+    tap((count) => config.queryClient.setQueryData(queryKey, count)),
+    repeat({ delay: () => timer(config.pollIntervalMs) }),
+    retry({
+      delay: (error: unknown, attempt) => reopen(attempt, toUnreadError(error)),
+      resetOnSuccess: true,
+    }),
+  );
+}
+
 async function readCount(
   source: UnreadSource,
   sessionId: string,
@@ -351,7 +426,7 @@ function resolveOptions(options: UnreadStoreOptions): ResolvedOptions {
     misconfigured('createUnreadStore() needs an options object.');
   const {
     source,
-    sessionId = null,
+    sessionId,
     pollIntervalMs = 30_000,
     pauseWhenHidden = true,
     retry = {},
@@ -390,7 +465,7 @@ function resolveOptions(options: UnreadStoreOptions): ResolvedOptions {
   }
   return {
     source,
-    session$: toSession$(sessionId),
+    session$: sessionId === undefined ? defaultSession$(source) : toSession$(sessionId),
     pollIntervalMs,
     pauseWhenHidden,
     retry: resolveRetry(retry),
@@ -416,6 +491,16 @@ function resolveRetry(retry: RetryOptions | false): Required<RetryOptions> | fal
   }
   if (typeof merged.random !== 'function') misconfigured('`retry.random` must be a function.');
   return merged;
+}
+
+/** The source's own session, else the chatbox's where a page runs it, else none. */
+function defaultSession$(source: UnreadSource): Observable<string | null> {
+  if (source.session$) return source.session$.pipe(distinctUntilChanged());
+  return defer(() =>
+    isBrowser() && (globalThis as { $crisp?: unknown }).$crisp !== undefined
+      ? chatboxSession$()
+      : of(null),
+  );
 }
 
 function toSession$(sessionId: UnreadStoreOptions['sessionId']): Observable<string | null> {

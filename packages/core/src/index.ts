@@ -1,6 +1,19 @@
 export { parseRetryAfter, retryDelay } from './backoff';
 export { createUnreadStore } from './createUnreadStore';
 export {
+  type CrispChatboxOptions,
+  type CrispChatboxSource,
+  chatboxSession$,
+  crispChatbox,
+} from './crispChatbox';
+export {
+  type CrispEvents,
+  type CrispEventsOptions,
+  type CrispGlobal,
+  type CrispListener,
+  crispEvents,
+} from './crispEvents';
+export {
   type CrispRestOptions,
   type CrispRestSource,
   type CrispTier,

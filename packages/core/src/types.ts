@@ -43,6 +43,18 @@ export interface UnreadSource {
   read(sessionId: string, context: SourceReadContext): Promise<number>;
   /** Marks the visitor's messages as read, where the source can. Rejects with an `UnreadError`. */
   markAsRead?(sessionId: string, context: SourceReadContext): Promise<void>;
+  /**
+   * Pushes counts as they change (a chatbox event, a server-sent event). The store writes each one
+   * into its cache as a fresh read, so polling waits while pushes keep coming, and it goes back to
+   * polling — and re-opens the stream with backoff — when the stream errors or ends. One stream per
+   * session and `QueryClient`, however many stores watch it.
+   */
+  watch?(sessionId: string, context: SourceReadContext): Observable<number>;
+  /**
+   * The visitor's session as the source knows it (the chatbox does). Used when the store is given
+   * no `sessionId`.
+   */
+  readonly session$?: Observable<string | null>;
 }
 
 /** The backoff for transient failures (timeouts, network errors, 5xx, invalid responses). */
@@ -65,7 +77,8 @@ export interface UnreadStoreOptions {
   /**
    * The visitor's session: a `session_<uuid>` id, `null` for none yet, or an observable of either
    * (a session appearing starts a read at once; a change cancels the read in flight).
-   * Defaults to `null`.
+   * Defaults to the source's own `session$` (the chatbox source has one), else, in a page that runs
+   * the Crisp chatbox (`window.$crisp` exists), the chatbox's session, else `null`.
    */
   sessionId?: string | null | Observable<string | null>;
   /** How often to read while subscribed. Defaults to `30000`. */

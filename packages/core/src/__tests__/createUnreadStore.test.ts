@@ -1,5 +1,5 @@
 import { focusManager, onlineManager, QueryClient } from '@tanstack/query-core';
-import { BehaviorSubject, type Subscription } from 'rxjs';
+import { BehaviorSubject, Observable, type Subscription } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createUnreadStore } from '../createUnreadStore';
 import { isUnreadError, UnreadError } from '../errors';
@@ -604,6 +604,101 @@ describe('createUnreadStore', () => {
       expect(isUnreadError(thrown)).toBe(true);
       expect((thrown as UnreadError).code).toBe('misconfigured');
       expect((thrown as UnreadError).message).toMatch(message);
+    });
+  });
+
+  describe('push sources (watch)', () => {
+    /** A scripted source that also pushes: `push(n)` sends to every open stream. */
+    function pushingSource(...answers: number[]) {
+      const base = scriptedSource(...answers);
+      const streams = new Set<{ next(count: number): void; error(error: unknown): void }>();
+      const opened: AbortSignal[] = [];
+      return Object.assign(base, {
+        opened,
+        streams,
+        push(count: number) {
+          for (const stream of streams) stream.next(count);
+        },
+        fail(error: unknown) {
+          for (const stream of [...streams]) stream.error(error);
+        },
+        watch(_sessionId: string, { signal }: { signal: AbortSignal }) {
+          opened.push(signal);
+          return new Observable<number>((subscriber) => {
+            streams.add(subscriber);
+            return () => streams.delete(subscriber);
+          });
+        },
+      });
+    }
+
+    it('shows pushed counts at once and polls only when pushes stop', async () => {
+      const source = pushingSource(1);
+      const s = store({ source, sessionId: sessionA });
+      record(s);
+      await settle();
+      expect(source.calls).toHaveLength(1);
+      for (let i = 2; i < 8; i++) {
+        await vi.advanceTimersByTimeAsync(20_000);
+        source.push(i);
+        expect(s.getSnapshot()).toMatchObject({ count: i, status: 'ready' });
+      }
+      expect(source.calls).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(source.calls).toHaveLength(2);
+    });
+
+    it('opens one stream per session however many stores watch it', async () => {
+      const source = pushingSource(1);
+      const stores = Array.from({ length: 20 }, () => store({ source, sessionId: sessionA }));
+      for (const s of stores) record(s);
+      await settle();
+      expect(source.opened).toHaveLength(1);
+      source.push(9);
+      expect(stores.every((s) => s.getSnapshot().count === 9)).toBe(true);
+    });
+
+    it('re-opens a failed stream with backoff while polling goes on', async () => {
+      const source = pushingSource(1, 2, 3);
+      const s = store({ source, sessionId: sessionA, retry: { random: () => 0.999999 } });
+      record(s);
+      await settle();
+      source.fail(new UnreadError('network', 'stream dropped'));
+      expect(source.streams.size).toBe(0);
+      await vi.advanceTimersByTimeAsync(999);
+      expect(source.opened).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(source.opened).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(source.calls.length).toBeGreaterThanOrEqual(2);
+      source.push(7);
+      expect(s.getSnapshot().count).toBe(7);
+    });
+
+    it('ignores a pushed count that is not a non-negative integer, and re-opens the stream', async () => {
+      const source = pushingSource(4);
+      const s = store({ source, sessionId: sessionA });
+      record(s);
+      await settle();
+      source.push(-3);
+      source.push(Number.NaN);
+      expect(s.getSnapshot().count).toBe(4);
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(source.opened.length).toBeGreaterThanOrEqual(2);
+    });
+
+    it('closes the stream when the session changes or nobody watches', async () => {
+      const source = pushingSource(1);
+      const session$ = new BehaviorSubject<string | null>(sessionA);
+      const s = store({ source, sessionId: session$, graceMs: 0 });
+      const subscription = s.state$.subscribe();
+      await settle();
+      session$.next(sessionB);
+      expect(source.opened[0]!.aborted).toBe(true);
+      expect(source.opened).toHaveLength(2);
+      subscription.unsubscribe();
+      expect(source.opened[1]!.aborted).toBe(true);
+      expect(source.streams.size).toBe(0);
     });
   });
 });
