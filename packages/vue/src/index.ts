@@ -1,0 +1,2 @@
+export { createUnreadPlugin, unreadStoreKey } from './createUnreadPlugin';
+export { type UseUnreadReturn, useUnread } from './useUnread';

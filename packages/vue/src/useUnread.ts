@@ -1,0 +1,91 @@
+import type { UnreadError, UnreadState, UnreadStatus, UnreadStore } from '@crisp-unread/core';
+import {
+  computed,
+  getCurrentInstance,
+  getCurrentScope,
+  inject,
+  type MaybeRefOrGetter,
+  onMounted,
+  onScopeDispose,
+  type Ref,
+  shallowReadonly,
+  shallowRef,
+  toValue,
+  type WatchStopHandle,
+  warn,
+  watch,
+} from 'vue';
+import { unreadStoreKey } from './createUnreadPlugin';
+
+/** What `useUnread` returns: read-only refs that change only when their own value does. */
+export interface UseUnreadReturn {
+  /** The unread count, or `null` while unknown (no store, no session, first read, server). */
+  readonly count: Readonly<Ref<number | null>>;
+  readonly status: Readonly<Ref<UnreadStatus>>;
+  /** The last error, kept while it is retried; `null` after a successful read. */
+  readonly error: Readonly<Ref<UnreadError | null>>;
+  /** `true` while the first read of the session is pending. */
+  readonly isLoading: Readonly<Ref<boolean>>;
+  /** Reads now (see `UnreadStore.refresh`); resolves at once without a store. */
+  refresh(): Promise<void>;
+}
+
+const noStore: UnreadState = {
+  count: null,
+  status: 'idle',
+  error: null,
+  sessionId: null,
+  updatedAt: null,
+};
+
+/**
+ * The live unread count of `store`, or of the store installed with `createUnreadPlugin` when
+ * called without an argument. Pass a ref or getter to switch stores.
+ */
+export function useUnread(store?: MaybeRefOrGetter<UnreadStore | null>): UseUnreadReturn {
+  if (!getCurrentScope()) {
+    warn('useUnread() was called outside a component or effect scope: it will never unsubscribe.');
+  }
+  const injected = store === undefined ? inject(unreadStoreKey, null) : null;
+  if (store === undefined && !injected) {
+    warn('useUnread() found no store: pass one, or app.use(createUnreadPlugin(store)).');
+  }
+  const target = () => (store === undefined ? injected : toValue(store));
+
+  // One ref per field: a poll that changes only `updatedAt` assigns equal values, which Vue skips.
+  const count = shallowRef<number | null>(null);
+  const status = shallowRef<UnreadStatus>('idle');
+  const error = shallowRef<UnreadError | null>(null);
+  const sync = (state: UnreadState) => {
+    count.value = state.count;
+    status.value = state.status;
+    error.value = state.error;
+  };
+  sync(target()?.getSnapshot() ?? noStore);
+
+  // In a component, subscribe once mounted: never on the server, and hydration sees the
+  // same snapshot the server rendered.
+  let stop: WatchStopHandle | undefined;
+  const start = () => {
+    stop = watch(
+      target,
+      (current, _previous, onCleanup) => {
+        sync(current?.getSnapshot() ?? noStore);
+        if (current) onCleanup(current.subscribe(sync));
+      },
+      { immediate: true },
+    );
+  };
+  const instance = getCurrentInstance();
+  if (instance && !instance.isMounted) onMounted(start);
+  else start();
+  if (getCurrentScope()) onScopeDispose(() => stop?.());
+
+  return {
+    count: shallowReadonly(count),
+    status: shallowReadonly(status),
+    error: shallowReadonly(error),
+    isLoading: computed(() => status.value === 'loading'),
+    refresh: () => target()?.refresh() ?? Promise.resolve(),
+  };
+}
