@@ -1,0 +1,212 @@
+// The examples' shared kit: a server that runs the Crisp emulator beside a built example, the same
+// for Vite's dev and preview servers, and a Chromium launcher for the end-to-end tests.
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { extname, join, resolve, sep } from 'node:path';
+import { startCrispEmulator } from '@crisp-unread/testing';
+
+/** @typedef {import('./index.d.ts').ExampleConfig} ExampleConfig */
+/** @typedef {import('./index.d.ts').ExampleEmulator} ExampleEmulator */
+
+const DEFAULT_POLL_INTERVAL_MS = 1000;
+
+const mimeTypes = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.woff2': 'font/woff2',
+};
+
+/**
+ * Starts a Crisp emulator with one website and one session (no unread messages yet).
+ * @param {{ pollIntervalMs?: number }} [options]
+ * @returns {Promise<ExampleEmulator>}
+ */
+export async function startExampleEmulator(options = {}) {
+  const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  const emulator = await startCrispEmulator();
+  const website = emulator.createWebsite();
+  const sessionId = emulator.createSession(website.websiteId);
+  /** @type {ExampleConfig} */
+  const config = {
+    apiUrl: emulator.url,
+    emulatorUrl: emulator.url,
+    websiteId: website.websiteId,
+    identifier: website.identifier,
+    key: website.key,
+    sessionId,
+    pollIntervalMs,
+  };
+  return { emulator, website, sessionId, config };
+}
+
+/**
+ * Serves `distDir` (a built example, SPA fallback to index.html) and `GET /config.json` on
+ * 127.0.0.1, beside a fresh Crisp emulator.
+ * @param {import('./index.d.ts').ExampleServerOptions} options
+ * @returns {Promise<import('./index.d.ts').ExampleServer>}
+ */
+export async function startExampleServer(options) {
+  const root = resolve(options.distDir);
+  if (!existsSync(join(root, 'index.html'))) {
+    throw new Error(
+      `startExampleServer: ${root}/index.html does not exist; build the example first.`,
+    );
+  }
+  const kit = await startExampleEmulator(options);
+  const configMiddleware = configJson(kit.config);
+  const server = createServer((req, res) => {
+    configMiddleware(req, res, () => {
+      serveStatic(root, req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+    });
+  });
+  await new Promise((done, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? 0, '127.0.0.1', () => done(undefined));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  let closing;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    emulator: kit.emulator,
+    website: kit.website,
+    sessionId: kit.sessionId,
+    config: kit.config,
+    close() {
+      closing ??= Promise.all([
+        new Promise((done) => {
+          server.close(() => done(undefined));
+          server.closeAllConnections();
+        }),
+        kit.emulator.close(),
+      ]).then(() => undefined);
+      return closing;
+    },
+  };
+}
+
+/**
+ * A Vite plugin for an example's dev and preview servers: starts a Crisp emulator with the server,
+ * answers `GET /config.json`, prints how to drive the emulator, and stops it with the server.
+ * @param {{ pollIntervalMs?: number }} [options]
+ */
+export function crispEmulatorPlugin(options = {}) {
+  /** @param {import('./index.d.ts').ViteServerLike} server */
+  const attach = async (server) => {
+    const kit = await startExampleEmulator(options);
+    server.middlewares.use(configJson(kit.config));
+    server.httpServer?.once('close', () => void kit.emulator.close());
+    const session = `${kit.emulator.url}/_emulator/websites/${kit.website.websiteId}/sessions/${kit.sessionId}`;
+    const log = (line) => server.config.logger.info(line);
+    log(
+      `\n  Crisp emulator: ${kit.emulator.url} (throwaway website and key, no credentials needed)`,
+    );
+    log(`  An operator sends 2 messages:  curl -X POST -d '{"count":2}' ${session}/operator-sends`);
+    log(`  The visitor reads them:        curl -X POST ${session}/visitor-reads\n`);
+  };
+  return {
+    name: 'crisp-unread-example-emulator',
+    configureServer: attach,
+    configurePreviewServer: attach,
+  };
+}
+
+/**
+ * Launches Debian's Chromium through playwright-core, headless, with the flags that keep it off
+ * the (closed) network. CHROMIUM_PATH overrides `/usr/bin/chromium`.
+ * @returns {Promise<import('playwright-core').Browser>}
+ */
+export async function launchChromium() {
+  const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  if (!existsSync(executablePath)) {
+    throw new Error(
+      `launchChromium: no Chromium at ${executablePath}. Install it (apt-get install -y chromium) or set CHROMIUM_PATH.`,
+    );
+  }
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** @param {ExampleConfig} config */
+function configJson(config) {
+  const body = JSON.stringify(config);
+  /**
+   * @param {import('node:http').IncomingMessage} req
+   * @param {import('node:http').ServerResponse} res
+   * @param {() => void} next
+   */
+  return (req, res, next) => {
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/config.json') return next();
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+    res.end(body);
+  };
+}
+
+/**
+ * @param {string} root
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ */
+async function serveStatic(root, req, res) {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { Allow: 'GET, HEAD' });
+    res.end();
+    return;
+  }
+  let path;
+  try {
+    path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
+  } catch {
+    res.writeHead(400);
+    res.end();
+    return;
+  }
+  let file = resolve(root, `.${path}`);
+  if (file !== root && !file.startsWith(root + sep)) {
+    res.writeHead(403);
+    res.end();
+    return;
+  }
+  const found = await stat(file).catch(() => null);
+  if (found?.isDirectory()) file = join(file, 'index.html');
+  else if (!found) {
+    // A path with an extension is a missing asset; anything else is a client-side route.
+    if (extname(path)) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    file = join(root, 'index.html');
+  }
+  const body = await readFile(file);
+  res.writeHead(200, {
+    'Content-Type': mimeTypes[extname(file)] ?? 'application/octet-stream',
+    'Content-Length': body.length,
+    'Cache-Control': 'no-store',
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}

@@ -1,0 +1,98 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type ExampleServer, launchChromium, startExampleServer } from '@crisp-unread/example-kit';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const screenshots = resolve(root, 'test-results');
+
+let server: ExampleServer;
+let browser: Browser;
+let page: Page;
+const pageErrors: Error[] = [];
+
+beforeAll(async () => {
+  server = await startExampleServer({ distDir: resolve(root, 'dist'), pollIntervalMs: 250 });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 640, height: 420 } });
+  page.on('pageerror', (error) => pageErrors.push(error));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const badge = () => page.getByTestId('badge');
+const status = () => page.getByTestId('status');
+const waitForText = (read: () => Promise<string | null>, expected: string) =>
+  expect.poll(read, { timeout: 10_000, interval: 50 }).toBe(expected);
+
+describe('the Vue badge example in Chromium', () => {
+  it('follows the emulator: 2 unread, read, then a 500 that keeps the last count', async () => {
+    const { emulator, website, sessionId } = server;
+    await page.goto(server.url);
+
+    await waitForText(() => status().textContent(), 'ready');
+    expect(await badge().count()).toBe(0);
+    await expect
+      .poll(() => page.getByTestId('key-note').textContent())
+      .toContain('only until the relay exists');
+
+    emulator.operatorSends(website.websiteId, sessionId, 2);
+    await waitForText(() => badge().textContent(), '2');
+    expect(await page.getByRole('button', { name: 'Messages, 2 unread' }).count()).toBe(1);
+    await mkdir(screenshots, { recursive: true });
+    await page.screenshot({ path: resolve(screenshots, 'vue-badge.png') });
+
+    emulator.visitorReads(website.websiteId, sessionId);
+    await expect.poll(() => badge().count(), { timeout: 10_000 }).toBe(0);
+    expect(await status().textContent()).toBe('ready');
+
+    emulator.operatorSends(website.websiteId, sessionId, 3);
+    await waitForText(() => badge().textContent(), '3');
+    emulator.fault({ type: 'server-error' });
+    await waitForText(() => status().textContent(), 'error: server');
+    expect(await badge().textContent()).toBe('3');
+    await page.screenshot({ path: resolve(screenshots, 'vue-badge-error.png') });
+
+    emulator.clearFaults();
+    await waitForText(() => status().textContent(), 'ready');
+    expect(await badge().textContent()).toBe('3');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('marks the messages as read when the button is clicked, and drives the emulator from the page', async () => {
+    const { emulator, website, sessionId } = server;
+    await page.getByRole('button', { name: 'Messages, 3 unread' }).click();
+    await expect.poll(() => badge().count(), { timeout: 10_000 }).toBe(0);
+    expect(emulator.unreadOf(website.websiteId, sessionId)).toBe(0);
+
+    await page.getByRole('button', { name: 'Operator sends a message' }).click();
+    await waitForText(() => badge().textContent(), '1');
+    expect(emulator.unreadOf(website.websiteId, sessionId)).toBe(1);
+  });
+
+  it('polls at the set interval and changes nothing on the page while the count stays', async () => {
+    const { emulator, website, sessionId } = server;
+    await page.evaluate(() => {
+      const target = document.querySelector('.chat')!;
+      const seen = { mutations: 0 };
+      (window as unknown as { seen: typeof seen }).seen = seen;
+      new MutationObserver((records) => {
+        seen.mutations += records.length;
+      }).observe(target, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+    emulator.clearRequests();
+    await new Promise((done) => setTimeout(done, 1100));
+    const reads = emulator.requestCount({ websiteId: website.websiteId, sessionId });
+    // 250 ms polls for ~1.1 s: about 4 reads, far from a loop, and not one DOM change.
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(reads).toBeLessThanOrEqual(6);
+    expect(
+      await page.evaluate(() => (window as unknown as { seen: { mutations: number } }).seen),
+    ).toEqual({ mutations: 0 });
+  });
+});
