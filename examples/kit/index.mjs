@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
-import { startCrispEmulator } from '@crisp-unread/testing';
+import { fakeCrispScript, startCrispEmulator } from '@crisp-unread/testing';
 
 /** @typedef {import('./index.d.ts').ExampleConfig} ExampleConfig */
 /** @typedef {import('./index.d.ts').ExampleEmulator} ExampleEmulator */
@@ -151,18 +151,29 @@ export async function launchChromium() {
   });
 }
 
-/** @param {ExampleConfig} config */
+/**
+ * `GET /config.json`, and `GET /fake-crisp.js`: a stand-in for Crisp's chatbox loader (the page's
+ * `?source=chatbox` mode), whose session is the example's session.
+ * @param {ExampleConfig} config
+ */
 function configJson(config) {
-  const body = JSON.stringify(config);
+  const routes = {
+    '/config.json': ['application/json', JSON.stringify(config)],
+    '/fake-crisp.js': [
+      'text/javascript; charset=utf-8',
+      fakeCrispScript({ sessionId: config.sessionId ?? undefined, loadDelayMs: 300 }),
+    ],
+  };
   /**
    * @param {import('node:http').IncomingMessage} req
    * @param {import('node:http').ServerResponse} res
    * @param {() => void} next
    */
   return (req, res, next) => {
-    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/config.json') return next();
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-    res.end(body);
+    const route = req.method === 'GET' ? routes[req.url?.split('?')[0] ?? ''] : undefined;
+    if (!route) return next();
+    res.writeHead(200, { 'Content-Type': route[0], 'Cache-Control': 'no-store' });
+    res.end(route[1]);
   };
 }
 
