@@ -228,6 +228,13 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
       return watchSession(sessionId);
     }),
     takeUntil(dispose$),
+    // State is written here, before `share`, so that what the engine sees during the grace delay
+    // (a read answering after the last unsubscribe) is there for the next subscriber.
+    tap({
+      next: setState,
+      error: (error: unknown) =>
+        setState({ status: 'error', error: toUnreadError(error, 'misconfigured'), count: null }),
+    }),
     share({
       resetOnRefCountZero: config.graceMs > 0 ? () => timer(config.graceMs) : true,
       // A completed engine (disposed, or a finished session stream) has nothing left to do; with
@@ -242,11 +249,7 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
       return;
     }
     const stateSubscription = state.subscribe(subscriber);
-    const engineSubscription = engine$.subscribe({
-      next: setState,
-      error: (error: unknown) =>
-        setState({ status: 'error', error: toUnreadError(error, 'misconfigured'), count: null }),
-    });
+    const engineSubscription = engine$.subscribe({ error: () => {} });
     return () => {
       engineSubscription.unsubscribe();
       stateSubscription.unsubscribe();

@@ -118,7 +118,8 @@ export function crispRest(options: CrispRestOptions): CrispRestSource {
         fetch,
         service,
       });
-      const count = readVisitorCount(response.body);
+      // Only a 200 carries a conversation, as the Flutter plugin reads it.
+      const count = response.status === 200 ? readVisitorCount(response.body) : undefined;
       if (count === undefined) {
         throw new UnreadError(
           'invalid-response',
