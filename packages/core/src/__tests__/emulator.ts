@@ -1,0 +1,47 @@
+import type { CrispEmulator, EmulatedWebsite } from '@crisp-unread/testing';
+import type { UnreadState, UnreadStore } from '../types';
+
+/** Resolves once `predicate` holds, polling every few milliseconds; rejects after `timeoutMs`. */
+export async function waitFor(
+  predicate: () => boolean,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline)
+      throw new Error(`waitFor: ${what} did not hold within ${timeoutMs} ms`);
+    await sleep(5);
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Subscribes to `state$` and keeps every state; call `stop()` to unsubscribe. */
+export function recordStates(store: UnreadStore): { states: UnreadState[]; stop(): void } {
+  const states: UnreadState[] = [];
+  const subscription = store.state$.subscribe((state) => states.push(state));
+  return { states, stop: () => subscription.unsubscribe() };
+}
+
+/** The crispRest options for an emulated website. */
+export function restOptions(emulator: CrispEmulator, website: EmulatedWebsite) {
+  return {
+    websiteId: website.websiteId,
+    identifier: website.identifier,
+    key: website.key,
+    tier: website.tier,
+    baseUrl: emulator.url,
+  };
+}
+
+/** A conversation body as Crisp sends it, with the given `unread` object (omitted when undefined). */
+export function conversation(unread?: unknown): unknown {
+  const data: Record<string, unknown> = {
+    session_id: 'session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881',
+    website_id: '8c842203-7ed8-4e29-a608-7cf78a7d2fcc',
+    state: 'unresolved',
+  };
+  if (unread !== undefined) data.unread = unread;
+  return { error: false, reason: 'resolved', data };
+}
