@@ -94,7 +94,9 @@ function errorForStatus(response: Response, text: string, service: string): Unre
   } catch {
     reason = undefined;
   }
-  const said = reason ? ` (${reason.slice(0, 64)})` : '';
+  // Crisp's reasons are short snake_case words; anything else is not repeated in a message, so a
+  // server that echoes a header back cannot put a credential into an error.
+  const said = reason && /^[a-z][a-z0-9_]{0,47}$/i.test(reason) ? ` (${reason})` : '';
   if (status === 401) {
     return new UnreadError(
       'unauthorized',

@@ -348,3 +348,32 @@ describe('crispRest', () => {
     );
   });
 });
+
+describe('crispRest error messages', () => {
+  it('repeat only a well-formed Crisp reason, never an arbitrary body', async () => {
+    const { startCrispEmulator } = await import('@crisp-unread/testing');
+    const { crispRest } = await import('../crispRest');
+    const emulator = await startCrispEmulator();
+    try {
+      const website = emulator.createWebsite();
+      const sessionId = emulator.createSession(website.websiteId);
+      const source = crispRest({ ...website, baseUrl: emulator.url });
+      const signal = new AbortController().signal;
+      emulator.fault(
+        { type: 'body', status: 500, body: { error: true, reason: `echo ${website.key}` } },
+        { times: 1 },
+      );
+      const echoed = await source.read(sessionId, { signal }).catch((error: Error) => error);
+      expect((echoed as Error).message).not.toContain(website.key);
+      expect((echoed as Error).message).not.toContain('echo');
+      emulator.fault(
+        { type: 'body', status: 500, body: { error: true, reason: 'server_error' } },
+        { times: 1 },
+      );
+      const plain = await source.read(sessionId, { signal }).catch((error: Error) => error);
+      expect((plain as Error).message).toContain('(server_error)');
+    } finally {
+      await emulator.close();
+    }
+  });
+});
