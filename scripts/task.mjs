@@ -101,7 +101,7 @@ function test() {
   install();
   systemPackages();
   log('Lint and format check (Biome)');
-  pnpm(['exec', 'biome', 'ci', '.']);
+  pnpm(['exec', 'biome', 'ci', '--colors=off', '.']);
   log('Build, type-check and test every package (turbo)');
   const result = spawnSync(
     pnpmCommand,
@@ -114,6 +114,7 @@ function test() {
       'typecheck',
       'test',
       '--continue',
+      '--concurrency=2',
       '--output-logs=full',
       '--log-order=grouped',
     ],

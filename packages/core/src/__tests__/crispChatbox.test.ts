@@ -177,7 +177,9 @@ describe('the chatbox session as the default for other sources', () => {
     expect(store.getSnapshot().status).toBe('no-session');
     expect(emulator.requestCount()).toBe(0);
     pageFake.load({ sessionId: id });
-    await vi.waitFor(() => expect(store.getSnapshot()).toMatchObject({ count: 2, sessionId: id }));
+    await vi.waitFor(() => expect(store.getSnapshot()).toMatchObject({ count: 2, sessionId: id }), {
+      timeout: 15_000,
+    });
     expect(emulator.requestCount({ sessionId: id })).toBe(1);
   });
 });

@@ -2,7 +2,11 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it, vi } from 'vitest';
 import { createFakeCrisp, fakeCrispScript } from '../fakeCrisp';
 
-type Crisp = { push(...commands: unknown[]): unknown; get(key: string): unknown; is(key: string): unknown };
+type Crisp = {
+  push(...commands: unknown[]): unknown;
+  get(key: string): unknown;
+  is(key: string): unknown;
+};
 
 describe('createFakeCrisp', () => {
   it('is a plain queue before load: get and is throw, as with Crisp', () => {
@@ -32,7 +36,9 @@ describe('createFakeCrisp', () => {
     fake.load({ sessionId: 'session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881' });
     expect(loaded).toHaveBeenCalledWith('session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881');
     expect(fake.chatOpen).toBe(true);
-    expect((host.$crisp as Crisp).get('session:identifier')).toBe('session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881');
+    expect((host.$crisp as Crisp).get('session:identifier')).toBe(
+      'session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881',
+    );
     expect((host.$crisp as Crisp).is('chat:opened')).toBe(true);
   });
 
@@ -78,11 +84,21 @@ describe('fakeCrispScript', () => {
   it('plays the snippet and the loader in a page, exposing the control API', async () => {
     const page: Record<string, unknown> = { setTimeout, crypto: globalThis.crypto };
     page.window = page;
-    runInNewContext(fakeCrispScript({ sessionId: 'session_1b2c3d4e-0000-4000-8000-000000000001', loadDelayMs: 5 }), page);
+    runInNewContext(
+      fakeCrispScript({
+        sessionId: 'session_1b2c3d4e-0000-4000-8000-000000000001',
+        loadDelayMs: 5,
+      }),
+      page,
+    );
     expect(Array.isArray(page.$crisp)).toBe(true);
     const loaded = vi.fn();
     (page.$crisp as unknown[]).push(['on', 'session:loaded', loaded]);
-    await vi.waitFor(() => expect(loaded).toHaveBeenCalledWith('session_1b2c3d4e-0000-4000-8000-000000000001'));
+    await vi.waitFor(() =>
+      expect(loaded).toHaveBeenCalledWith('session_1b2c3d4e-0000-4000-8000-000000000001'),
+,
+      { timeout: 15_000 },
+    );
     (page.__fakeCrisp as { operatorSends(n: number): void }).operatorSends(2);
     expect((page.$crisp as Crisp).get('chat:unread:count')).toBe(2);
   });

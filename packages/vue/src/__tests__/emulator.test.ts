@@ -42,20 +42,20 @@ describe('useUnread against the Crisp emulator', () => {
     );
     const reads = (filter = {}) => emulator.requestCount({ sessionId, ...filter });
 
-    await vi.waitFor(() => expect(wrapper.text()).toBe('1 ready'));
+    await vi.waitFor(() => expect(wrapper.text()).toBe('1 ready'), { timeout: 15_000 });
     const before = { updates, reads: reads() };
     await vi.waitFor(() => expect(reads()).toBeGreaterThanOrEqual(before.reads + 5), {
-      timeout: 5000,
+      timeout: 15_000,
     });
     await flushPromises();
     expect(updates - before.updates).toBe(0);
 
     emulator.operatorSends(website.websiteId, sessionId, 2);
-    await vi.waitFor(() => expect(wrapper.text()).toBe('3 ready'));
+    await vi.waitFor(() => expect(wrapper.text()).toBe('3 ready'), { timeout: 15_000 });
     expect(updates - before.updates).toBe(1);
 
     emulator.fault({ type: 'server-error' });
-    await vi.waitFor(() => expect(wrapper.text()).toBe('3 error'));
+    await vi.waitFor(() => expect(wrapper.text()).toBe('3 error'), { timeout: 15_000 });
     emulator.clearFaults();
 
     wrapper.unmount();

@@ -47,6 +47,8 @@ describe('useUnread hydration', () => {
     expect(error).not.toHaveBeenCalled();
     await vi.waitFor(() =>
       expect(container.querySelector('#badge')?.textContent).toBe('count: 5 status: ready'),
+,
+      { timeout: 15_000 },
     );
     expect(clientSource.calls).toEqual([sessionA]);
     app.unmount();
