@@ -14,6 +14,12 @@ export {
   crispEvents,
 } from './crispEvents';
 export {
+  type CrispRelayOptions,
+  type CrispRelayReconnectOptions,
+  type CrispRelaySource,
+  crispRelay,
+} from './crispRelay';
+export {
   type CrispRestOptions,
   type CrispRestSource,
   type CrispTier,

@@ -1,4 +1,5 @@
 export { basicAuth } from './credentials.js';
+export { createFakeCrisp, type FakeCrisp, fakeCrispScript } from './fakeCrisp.js';
 export { type FixtureName, loadFixture } from './loadFixture.js';
 export { startCrispEmulator } from './startCrispEmulator.js';
 export type {
@@ -11,4 +12,8 @@ export type {
   FaultHandle,
   FaultOptions,
   RequestFilter,
+  WebhookDelivery,
+  WebhookEvent,
+  WebhookTarget,
 } from './types.js';
+export { signCrispWebhook } from './webhooks.js';

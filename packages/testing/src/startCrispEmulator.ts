@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { handleControl } from './controlApi.js';
 import { type ApiContext, handleApi } from './crispApi.js';
-import { CrispState } from './crispState.js';
 import { FaultQueue } from './faults.js';
 import { applyCors, sendJson } from './http.js';
 import { describeValue } from './ids.js';
@@ -14,6 +13,7 @@ import type {
   EmulatorRequest,
   RequestFilter,
 } from './types.js';
+import { checkWebhookTarget, WebhookingState, WebhookSender } from './webhooks.js';
 
 const defaults = {
   port: 0,
@@ -21,6 +21,7 @@ const defaults = {
   dailyQuota: 5000,
   cors: true,
   now: Date.now,
+  webhook: null,
 } satisfies Required<CrispEmulatorOptions>;
 
 function resolveOptions(options: CrispEmulatorOptions): Required<CrispEmulatorOptions> {
@@ -64,7 +65,8 @@ export async function startCrispEmulator(
 ): Promise<CrispEmulator> {
   const settings = resolveOptions(options);
   const conversation = loadFixture<{ data: Record<string, unknown> }>('conversation.json');
-  const state = new CrispState(settings.now, conversation.data);
+  const webhooks = new WebhookSender(checkWebhookTarget(settings.webhook), settings.now);
+  const state = new WebhookingState(settings.now, conversation.data, webhooks);
   const quota = new DailyQuota(settings.dailyQuota, settings.now);
   const faults = new FaultQueue();
   const listeners = new Set<(entry: EmulatorRequest) => void>();
@@ -158,6 +160,7 @@ export async function startCrispEmulator(
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const done of [...pendingDelays]) done();
+        webhooks.close();
         for (const socket of sockets) socket.destroy();
       });
       return closed;
@@ -187,6 +190,12 @@ export async function startCrispEmulator(
         listeners.delete(listener);
       };
     },
+    setWebhook: (target) => webhooks.set(checkWebhookTarget(target)),
+    get webhookDeliveries() {
+      return webhooks.log;
+    },
+    webhooksDelivered: () => webhooks.settled(),
+    clearWebhookDeliveries: () => webhooks.clear(),
   };
   return emulator;
 }

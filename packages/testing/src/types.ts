@@ -28,6 +28,44 @@ export interface CrispEmulatorOptions {
    * Defaults to `Date.now`.
    */
   now?: () => number;
+  /**
+   * Where to post signed Crisp web hooks when `operatorSends`, `visitorSends`, `visitorReads` or
+   * `PATCH …/read` change a conversation (loopback URLs only), or `null` for none.
+   * Change it later with `setWebhook`. Defaults to `null`.
+   */
+  webhook?: WebhookTarget | null;
+}
+
+/** Where the emulator posts web hooks, and the secret it signs them with. */
+export interface WebhookTarget {
+  /** An `http:` URL on a loopback address, e.g. `http://127.0.0.1:8787/webhooks/crisp`. */
+  url: string;
+  /** The web hook signing secret (`X-Crisp-Signature` is an HMAC-SHA256 with it). */
+  secret: string;
+}
+
+/**
+ * The web hook events the emulator sends: an operator's message (`message:received`), a
+ * visitor's message (`message:send`) and the visitor reading (`message:acknowledge:read:received`).
+ */
+export type WebhookEvent =
+  | 'message:received'
+  | 'message:send'
+  | 'message:acknowledge:read:received';
+
+/** One web hook the emulator posted. */
+export interface WebhookDelivery {
+  event: WebhookEvent;
+  websiteId: string;
+  sessionId: string;
+  /** The URL it was posted to. */
+  url: string;
+  /** The status the receiver answered, or `0` when the delivery failed (see `error`). */
+  status: number;
+  /** Why the delivery failed, or `null`. */
+  error: string | null;
+  /** `Date.now()` when the delivery started. */
+  at: number;
 }
 
 /** A Crisp website known to the emulator, with the token that may read it. */
@@ -159,4 +197,12 @@ export interface CrispEmulator {
   resetQuota(): void;
   /** Calls `listener` after each logged API call is answered; returns the unsubscribe function. */
   onRequest(listener: (entry: EmulatorRequest) => void): () => void;
+  /** Starts (or with `null` stops) posting signed web hooks on conversation changes. */
+  setWebhook(target: WebhookTarget | null): void;
+  /** The web hooks delivered so far, with the receiver's status. A copy. */
+  readonly webhookDeliveries: readonly WebhookDelivery[];
+  /** Resolves once every web hook posted so far has been answered (or failed), with the log. */
+  webhooksDelivered(): Promise<readonly WebhookDelivery[]>;
+  /** Empties the web hook delivery log. */
+  clearWebhookDeliveries(): void;
 }

@@ -94,9 +94,8 @@ describe('fakeCrispScript', () => {
     expect(Array.isArray(page.$crisp)).toBe(true);
     const loaded = vi.fn();
     (page.$crisp as unknown[]).push(['on', 'session:loaded', loaded]);
-    await vi.waitFor(() =>
-      expect(loaded).toHaveBeenCalledWith('session_1b2c3d4e-0000-4000-8000-000000000001'),
-,
+    await vi.waitFor(
+      () => expect(loaded).toHaveBeenCalledWith('session_1b2c3d4e-0000-4000-8000-000000000001'),
       { timeout: 15_000 },
     );
     (page.__fakeCrisp as { operatorSends(n: number): void }).operatorSends(2);

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { crispRelay, relayError, sseParser } from '../crispRelay';
+import { isUnreadError, type UnreadError } from '../errors';
+
+// The parts of crispRelay that need no relay; the rest is tested against a real relay in
+// packages/relay (src/__tests__/crispRelay.test.ts), which depends on core.
+const signal = () => new AbortController().signal;
+const sessionId = 'session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881';
+
+async function readError(promise: Promise<unknown>): Promise<UnreadError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isUnreadError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('crispRelay.read', () => {
+  it('maps 429, 502 and 504 answers, and rejects bad bodies as invalid-response', () => {
+    expect(relayError(429, { error: 'rate-limited' }, '7')).toMatchObject({
+      code: 'rate-limited',
+      retryAfterMs: 7000,
+    });
+    expect(relayError(400, { error: 'invalid-session-id' }, null).code).toBe('misconfigured');
+    expect(relayError(502, { error: 'upstream-unavailable', upstream: 'server' }, null).code).toBe(
+      'server',
+    );
+    expect(relayError(502, { error: 'upstream-unauthorized' }, null).code).toBe('unauthorized');
+    expect(relayError(504, { error: 'upstream-unavailable' }, null).code).toBe('timeout');
+  });
+
+  it('rejects a body that is not a count', async () => {
+    const fake = async () =>
+      new Response(JSON.stringify({ count: -1, updatedAt: 1 }), { status: 200 });
+    const source = crispRelay({ url: 'http://127.0.0.1:9', fetch: fake });
+    expect((await readError(source.read(sessionId, { signal: signal() }))).code).toBe(
+      'invalid-response',
+    );
+  });
+
+  it('refuses a bad url', () => {
+    expect(() => crispRelay({ url: 'ftp://x' })).toThrow(/url/);
+    expect(() => crispRelay({ url: 'https://a:b@x' })).toThrow(/url/);
+  });
+});
+
+describe('sseParser', () => {
+  it('parses events split anywhere, CRLF lines, comments and ids', () => {
+    const events: unknown[] = [];
+    const feed = sseParser((event) => events.push(event));
+    const text =
+      'retry: 3000\r\n\r\n: ping\n\nevent: count\nid: 7\ndata: {"count":1}\n\ndata: a\ndata: b\n\n';
+    for (const char of text) feed(char);
+    expect(events).toEqual([
+      { event: 'count', data: '{"count":1}', id: '7' },
+      { event: 'message', data: 'a\nb', id: '7' },
+    ]);
+  });
+});

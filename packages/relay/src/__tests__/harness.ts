@@ -1,0 +1,143 @@
+import {
+  type CrispEmulator,
+  type EmulatedWebsite,
+  startCrispEmulator,
+  type WebhookTarget,
+} from '@crisp-unread/testing';
+import { createUnreadRelay } from '../createUnreadRelay';
+import { type ServedRelay, serveUnreadRelay } from '../node';
+import type { UnreadRelay, UnreadRelayOptions } from '../types';
+
+export interface Harness {
+  emulator: CrispEmulator;
+  website: EmulatedWebsite;
+  sessionId: string;
+  relay: UnreadRelay;
+  served: ServedRelay;
+  /** Every line the relay logged. */
+  logs: string[];
+  url(path: string): string;
+  get(path: string, init?: RequestInit): Promise<Response>;
+  /** Upstream calls the emulator saw. */
+  upstream(sessionId?: string): number;
+  close(): Promise<void>;
+}
+
+export const webhookSecret = 'relay-test-webhook-secret';
+
+/** An emulator with one website and session (2 unread), and a relay on 127.0.0.1 reading it. */
+export async function startHarness(
+  options: Partial<UnreadRelayOptions> & {
+    webhook?: boolean;
+    website?: Partial<EmulatedWebsite>;
+  } = {},
+): Promise<Harness> {
+  const { webhook, website: websiteOptions, ...relayOptions } = options;
+  const emulator = await startCrispEmulator();
+  const website = emulator.createWebsite(websiteOptions);
+  const sessionId = emulator.createSession(website.websiteId, { unread: 2 });
+  const logs: string[] = [];
+  const relay = createUnreadRelay({
+    websiteId: website.websiteId,
+    identifier: website.identifier,
+    key: website.key,
+    tier: website.tier,
+    baseUrl: emulator.url,
+    rateLimit: false,
+    log: (line) => logs.push(line),
+    ...(webhook ? { webhookSecret } : {}),
+    ...relayOptions,
+  });
+  const served = await serveUnreadRelay(relay, { port: 0 });
+  if (webhook) {
+    const target: WebhookTarget = {
+      url: `${served.url}${relayOptions.basePath ?? ''}/webhooks/crisp`,
+      secret: webhookSecret,
+    };
+    emulator.setWebhook(target);
+  }
+  const url = (path: string) => `${served.url}${path}`;
+  return {
+    emulator,
+    website,
+    sessionId,
+    relay,
+    served,
+    logs,
+    url,
+    get: (path, init) => fetch(url(path), init),
+    upstream: (session) => emulator.requestCount(session ? { sessionId: session } : {}),
+    async close() {
+      await served.close();
+      await emulator.close();
+    },
+  };
+}
+
+/** Resolves once `predicate` holds, polling every few milliseconds; rejects after `timeoutMs`. */
+export async function waitFor(predicate: () => boolean, timeoutMs = 10_000, what = 'condition') {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline)
+      throw new Error(`waitFor: ${what} did not hold within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** A clock the test moves by hand. */
+export function manualClock(start = Date.UTC(2026, 0, 15, 12)) {
+  let at = start;
+  return {
+    now: () => at,
+    advance(ms: number) {
+      at += ms;
+    },
+    set(ms: number) {
+      at = ms;
+    },
+  };
+}
+
+/** Reads an SSE response as raw text blocks (events and comments), for assertions. */
+export function sseReader(response: Response) {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const blocks: string[] = [];
+  let done = false;
+  const pump = (async () => {
+    try {
+      for (;;) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        buffer += decoder.decode(chunk.value, { stream: true });
+        let index = buffer.indexOf('\n\n');
+        while (index !== -1) {
+          blocks.push(buffer.slice(0, index));
+          buffer = buffer.slice(index + 2);
+          index = buffer.indexOf('\n\n');
+        }
+      }
+    } catch {
+      // cancelled
+    } finally {
+      done = true;
+    }
+  })();
+  return {
+    blocks,
+    get done() {
+      return done;
+    },
+    counts: () =>
+      blocks
+        .filter((block) => block.startsWith('event: count'))
+        .map((block) => JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as { count: number }),
+    ids: () =>
+      blocks.filter((b) => b.startsWith('event: count')).map((b) => /^id: (.*)$/m.exec(b)![1]!),
+    async cancel() {
+      await reader.cancel().catch(() => undefined);
+      await pump;
+    },
+  };
+}

@@ -1,0 +1,221 @@
+import { isUnreadError, type UnreadSource } from '@crisp-unread/core';
+import type { CachedCount, RelayMessage, RelayStore, UpstreamFailure } from './types';
+
+/** What a read of one session's count comes to. */
+export type ReadOutcome =
+  | {
+      readonly kind: 'count';
+      readonly entry: CachedCount & { count: number };
+      readonly stale: boolean;
+    }
+  | { readonly kind: 'gone' }
+  | { readonly kind: 'budget-exhausted'; readonly retryAfterMs: number }
+  | { readonly kind: 'failed'; readonly failure: UpstreamFailure };
+
+export interface CountReaderSettings {
+  source: UnreadSource;
+  store: RelayStore;
+  ttlMs: number;
+  dailyBudget: number;
+  timeoutMs: number;
+  rateLimitedPauseMs: number;
+  now: () => number;
+  log: (line: string) => void;
+}
+
+const dayMs = 86_400_000;
+// Long enough to answer stale through a day of exhausted budget or an outage.
+const retainMs = dayMs;
+
+/** The UTC date of an epoch time, `YYYY-MM-DD`: the budget's day. */
+export function utcDay(at: number): string {
+  return new Date(at).toISOString().slice(0, 10);
+}
+
+/**
+ * Reads counts through the cache: one upstream call per session per TTL at most, concurrent
+ * reads coalesced (in this instance by a promise, across instances by a store lease), every
+ * upstream call counted against the daily budget first.
+ */
+export class CountReader {
+  readonly #s: CountReaderSettings;
+  readonly #inflight = new Map<string, Promise<ReadOutcome>>();
+  readonly #queued = new Map<string, Promise<ReadOutcome>>();
+  // One controller per wait, not listeners on one shared signal (Node warns past 10 of those).
+  readonly #controllers = new Set<AbortController>();
+  upstreamCalls = 0;
+
+  constructor(settings: CountReaderSettings) {
+    this.#s = settings;
+  }
+
+  /** Cancels every upstream read and wait (the relay is closing). */
+  abortAll(): void {
+    for (const controller of this.#controllers) controller.abort();
+    this.#controllers.clear();
+  }
+
+  #track(): AbortController {
+    const controller = new AbortController();
+    this.#controllers.add(controller);
+    return controller;
+  }
+
+  /** The count, from the cache while it is younger than the TTL. */
+  async read(sessionId: string): Promise<ReadOutcome> {
+    const inflight = this.#inflight.get(sessionId);
+    if (inflight) return inflight;
+    const cached = await this.#s.store.getCount(sessionId);
+    if (cached && this.#s.now() - cached.readAt < this.#s.ttlMs) return fromCache(cached, false);
+    // Another caller may have started the read while this one waited for the store.
+    return this.#inflight.get(sessionId) ?? this.#readShared(sessionId);
+  }
+
+  /**
+   * Reads Crisp again whatever the TTL (a web hook said the count changed). A read already in
+   * flight may have started before the change, so one more follows it, shared by every refresh
+   * asked for meanwhile.
+   */
+  refresh(sessionId: string): Promise<ReadOutcome> {
+    const queued = this.#queued.get(sessionId);
+    if (queued) return queued;
+    const inflight = this.#inflight.get(sessionId);
+    if (!inflight) return this.#readShared(sessionId);
+    const next = inflight
+      .catch(() => undefined)
+      .then(() => {
+        this.#queued.delete(sessionId);
+        return this.#inflight.get(sessionId) ?? this.#readShared(sessionId);
+      });
+    this.#queued.set(sessionId, next);
+    return next;
+  }
+
+  #readShared(sessionId: string): Promise<ReadOutcome> {
+    const promise = this.#readUpstream(sessionId).finally(() => {
+      if (this.#inflight.get(sessionId) === promise) this.#inflight.delete(sessionId);
+    });
+    this.#inflight.set(sessionId, promise);
+    return promise;
+  }
+
+  async #readUpstream(sessionId: string): Promise<ReadOutcome> {
+    const { store, now } = this.#s;
+    const startedAt = now();
+    const lease = `read:${sessionId}`;
+    const leaseMs = this.#s.timeoutMs + 1000;
+    if (!(await store.acquire(lease, leaseMs)))
+      return this.#awaitOtherInstance(sessionId, startedAt, leaseMs);
+    try {
+      const cached = await store.getCount(sessionId);
+      const pausedUntil = await store.getPausedUntil();
+      if (pausedUntil !== undefined && pausedUntil > now()) {
+        return fallback(cached, {
+          code: 'rate-limited',
+          status: 429,
+          retryAfterMs: pausedUntil - now(),
+        });
+      }
+      if (!(await store.takeBudget(utcDay(now()), this.#s.dailyBudget))) {
+        const at = now();
+        const retryAfterMs = dayMs - (at % dayMs);
+        if (cached?.count != null) return fromCache(cached, true);
+        return { kind: 'budget-exhausted', retryAfterMs };
+      }
+      this.upstreamCalls++;
+      let count: number;
+      const controller = this.#track();
+      try {
+        count = await this.#s.source.read(sessionId, { signal: controller.signal });
+      } catch (error) {
+        const failure = toFailure(error);
+        if (failure.code === 'session-not-found') {
+          await this.#save(sessionId, null, cached);
+          return { kind: 'gone' };
+        }
+        if (failure.code === 'rate-limited') {
+          await store.setPausedUntil(now() + (failure.retryAfterMs ?? this.#s.rateLimitedPauseMs));
+        }
+        this.#s.log(
+          `crisp-unread relay: reading ${sessionId} failed: ${failure.code}${failure.status ? ` (${failure.status})` : ''}`,
+        );
+        await store.publish({ sessionId, failure });
+        return fallback(cached, failure);
+      } finally {
+        this.#controllers.delete(controller);
+      }
+      const entry = await this.#save(sessionId, count, cached);
+      return fromCache(entry, false);
+    } finally {
+      await store.release(lease);
+    }
+  }
+
+  async #save(
+    sessionId: string,
+    count: number | null,
+    cached: CachedCount | undefined,
+  ): Promise<CachedCount> {
+    const at = this.#s.now();
+    const entry: CachedCount = {
+      count,
+      readAt: at,
+      changedAt:
+        cached && cached.count === count
+          ? cached.changedAt
+          : Math.max(at, (cached?.changedAt ?? 0) + 1),
+    };
+    await this.#s.store.setCount(sessionId, entry, retainMs);
+    await this.#s.store.publish({ sessionId, entry });
+    return entry;
+  }
+
+  /** Another instance holds the lease: wait for the result it publishes. */
+  async #awaitOtherInstance(
+    sessionId: string,
+    startedAt: number,
+    leaseMs: number,
+  ): Promise<ReadOutcome> {
+    const { store } = this.#s;
+    let settle: (message: RelayMessage | undefined) => void = () => {};
+    const published = new Promise<RelayMessage | undefined>((resolve) => {
+      settle = resolve;
+    });
+    const unsubscribe = await store.subscribe(sessionId, (message) => settle(message));
+    const timer = setTimeout(() => settle(undefined), leaseMs);
+    const controller = this.#track();
+    controller.signal.addEventListener('abort', () => settle(undefined), { once: true });
+    try {
+      const cached = await store.getCount(sessionId);
+      if (cached && cached.readAt >= startedAt) return fromCache(cached, false);
+      const message = await published;
+      if (message && 'entry' in message) return fromCache(message.entry, false);
+      const latest = await store.getCount(sessionId);
+      if (message && 'failure' in message) return fallback(latest, message.failure);
+      return fallback(latest, { code: 'timeout' });
+    } finally {
+      clearTimeout(timer);
+      this.#controllers.delete(controller);
+      await unsubscribe();
+    }
+  }
+}
+
+function fromCache(entry: CachedCount, stale: boolean): ReadOutcome {
+  if (entry.count === null) return { kind: 'gone' };
+  return { kind: 'count', entry: entry as CachedCount & { count: number }, stale };
+}
+
+/** A failed read answers the last known count as stale, except for credential failures. */
+function fallback(cached: CachedCount | undefined, failure: UpstreamFailure): ReadOutcome {
+  const credentials = failure.code === 'unauthorized' || failure.code === 'forbidden';
+  if (!credentials && cached?.count != null) return fromCache(cached, true);
+  return { kind: 'failed', failure };
+}
+
+function toFailure(error: unknown): UpstreamFailure {
+  if (isUnreadError(error)) {
+    return { code: error.code, status: error.status, retryAfterMs: error.retryAfterMs };
+  }
+  return { code: 'network' };
+}

@@ -1,0 +1,103 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { UnreadRelay, UnreadRelayOptions } from './types';
+
+/** Options of `serveUnreadRelay`. */
+export interface ServeOptions {
+  /** The TCP port; `0` picks a free one (read it back from `url`). Defaults to `8787`. */
+  port?: number;
+  /** The address to listen on. Defaults to `'127.0.0.1'`. */
+  hostname?: string;
+}
+
+/** A relay listening on a Node HTTP server. */
+export interface ServedRelay {
+  /** The base URL, e.g. `http://127.0.0.1:8787` (no trailing slash). */
+  readonly url: string;
+  readonly port: number;
+  /** Closes the relay (ending its streams) and the server. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Serves a relay with `@hono/node-server`; the connection address feeds the rate limiter. */
+export async function serveUnreadRelay(
+  relay: UnreadRelay,
+  options: ServeOptions = {},
+): Promise<ServedRelay> {
+  const { port = 8787, hostname = '127.0.0.1' } = options;
+  let server: ReturnType<typeof serve> | undefined;
+  const info = await new Promise<AddressInfo>((resolve, reject) => {
+    server = serve(
+      {
+        fetch: relay.fetch,
+        port,
+        hostname,
+        // Headers are size-limited here; bodies by the relay itself.
+        serverOptions: { maxHeaderSize: 16_384, requestTimeout: 30_000 },
+      },
+      (address) => resolve(address),
+    );
+    server.once('error', reject);
+  });
+  const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+  let closed: Promise<void> | null = null;
+  return {
+    url: `http://${host}:${info.port}`,
+    port: info.port,
+    close() {
+      closed ??= (async () => {
+        await relay.close();
+        await new Promise<void>((resolve) => {
+          const http = server as unknown as {
+            close(callback: () => void): void;
+            closeAllConnections?: () => void;
+          };
+          http.close(() => resolve());
+          http.closeAllConnections?.();
+        });
+      })();
+      return closed;
+    },
+  };
+}
+
+/**
+ * Relay options from environment variables: `CRISP_WEBSITE_ID`, `CRISP_IDENTIFIER`, `CRISP_KEY`
+ * (required), `CRISP_TIER`, `CRISP_API_URL`, `CRISP_WEBHOOK_SECRET`, `RELAY_TTL_MS`,
+ * `RELAY_DAILY_BUDGET`, `RELAY_ALLOWED_ORIGINS` (comma-separated, or `*`), `RELAY_BASE_PATH`,
+ * `RELAY_TRUST_PROXY` (`1`/`true`).
+ */
+export function relayOptionsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): UnreadRelayOptions {
+  const number = (name: string) => {
+    const value = env[name];
+    if (value === undefined || value === '') return undefined;
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed)) throw new TypeError(`${name} must be a number.`);
+    return parsed;
+  };
+  const origins = env.RELAY_ALLOWED_ORIGINS?.trim();
+  return {
+    websiteId: env.CRISP_WEBSITE_ID ?? '',
+    identifier: env.CRISP_IDENTIFIER ?? '',
+    key: env.CRISP_KEY ?? '',
+    tier: (env.CRISP_TIER || undefined) as UnreadRelayOptions['tier'],
+    baseUrl: env.CRISP_API_URL || undefined,
+    webhookSecret: env.CRISP_WEBHOOK_SECRET || undefined,
+    ttlMs: number('RELAY_TTL_MS'),
+    dailyBudget: number('RELAY_DAILY_BUDGET'),
+    allowedOrigins: !origins
+      ? undefined
+      : origins === '*'
+        ? '*'
+        : origins
+            .split(',')
+            .map((origin) => origin.trim())
+            .filter(Boolean),
+    basePath: env.RELAY_BASE_PATH || undefined,
+    trustProxy: env.RELAY_TRUST_PROXY === '1' || env.RELAY_TRUST_PROXY === 'true',
+  };
+}
+
+export type { UnreadRelay, UnreadRelayOptions } from './types';

@@ -1,0 +1,129 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadFixture } from '../loadFixture.js';
+import { startCrispEmulator } from '../startCrispEmulator.js';
+import { signCrispWebhook } from '../webhooks.js';
+import { type Harness, startHarness } from './emulatorClient.js';
+
+interface Received {
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+let h: Harness;
+let receiver: Server;
+let received: Received[];
+let receiverUrl: string;
+let answer = 200;
+
+beforeEach(async () => {
+  received = [];
+  answer = 200;
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({ headers: req.headers, text: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(answer, { 'Content-Type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/crisp`;
+  h = await startHarness({ webhook: { url: receiverUrl, secret: 'test-secret' } });
+});
+
+afterEach(async () => {
+  await h.emulator.close();
+  await new Promise<void>((resolve) => receiver.close(() => resolve()));
+});
+
+describe('web hooks', () => {
+  it('signs the fixture body exactly as Crisp does', () => {
+    const fixture = loadFixture<{
+      secret: string;
+      headers: Record<string, string>;
+      body: unknown;
+    }>('webhook-message-received.json');
+    expect(
+      signCrispWebhook(
+        fixture.secret,
+        fixture.headers['X-Crisp-Request-Timestamp']!,
+        JSON.stringify(fixture.body),
+      ),
+    ).toBe(fixture.headers['X-Crisp-Signature']);
+  });
+
+  it('posts a signed message:received when an operator sends', async () => {
+    h.emulator.operatorSends(h.website.websiteId, h.sessionId);
+    const deliveries = await h.emulator.webhooksDelivered();
+    expect(deliveries).toEqual([
+      expect.objectContaining({
+        event: 'message:received',
+        sessionId: h.sessionId,
+        status: 200,
+        error: null,
+      }),
+    ]);
+    const [hook] = received;
+    const body = JSON.parse(hook!.text);
+    expect(body).toMatchObject({
+      website_id: h.website.websiteId,
+      event: 'message:received',
+      data: { website_id: h.website.websiteId, session_id: h.sessionId, from: 'operator' },
+    });
+    const timestamp = hook!.headers['x-crisp-request-timestamp'] as string;
+    expect(timestamp).toBe(String(body.timestamp));
+    expect(hook!.headers['x-crisp-signature']).toBe(
+      signCrispWebhook('test-secret', timestamp, JSON.stringify(body)),
+    );
+  });
+
+  it('posts message:send for a visitor message and a read acknowledgement when the visitor reads', async () => {
+    h.emulator.visitorSends(h.website.websiteId, h.sessionId);
+    h.emulator.visitorReads(h.website.websiteId, h.sessionId);
+    // Nothing left to read: no change, no hook.
+    h.emulator.visitorReads(h.website.websiteId, h.sessionId);
+    const deliveries = await h.emulator.webhooksDelivered();
+    expect(deliveries.map((d) => d.event).sort()).toEqual([
+      'message:acknowledge:read:received',
+      'message:send',
+    ]);
+  });
+
+  it('posts a read acknowledgement for PATCH …/read', async () => {
+    const response = await h.markRead({ from: 'operator', origin: 'chat' });
+    expect(response.status).toBe(202);
+    const deliveries = await h.emulator.webhooksDelivered();
+    expect(deliveries.map((d) => d.event)).toEqual(['message:acknowledge:read:received']);
+  });
+
+  it('logs the receiver status and failed deliveries, and stops with setWebhook(null)', async () => {
+    answer = 401;
+    h.emulator.operatorSends(h.website.websiteId, h.sessionId);
+    await h.emulator.webhooksDelivered();
+    expect(h.emulator.webhookDeliveries.map((d) => d.status)).toEqual([401]);
+
+    h.emulator.clearWebhookDeliveries();
+    h.emulator.setWebhook({ url: 'http://127.0.0.1:9/nowhere', secret: 's' });
+    h.emulator.operatorSends(h.website.websiteId, h.sessionId);
+    const [failed] = await h.emulator.webhooksDelivered();
+    expect(failed).toMatchObject({ status: 0, error: expect.any(String) });
+
+    h.emulator.clearWebhookDeliveries();
+    h.emulator.setWebhook(null);
+    h.emulator.operatorSends(h.website.websiteId, h.sessionId);
+    expect(await h.emulator.webhooksDelivered()).toEqual([]);
+  });
+
+  it('refuses a web hook URL that is not on a loopback address', async () => {
+    expect(() => h.emulator.setWebhook({ url: 'http://example.com/hook', secret: 's' })).toThrow(
+      /loopback/,
+    );
+    expect(() => h.emulator.setWebhook({ url: receiverUrl, secret: '' })).toThrow(/secret/);
+    await expect(
+      startCrispEmulator({ webhook: { url: 'https://10.0.0.1/hook', secret: 's' } }),
+    ).rejects.toThrow(/loopback/);
+  });
+});

@@ -1,0 +1,167 @@
+import { createHmac } from 'node:crypto';
+import { CrispState } from './crispState.js';
+import { describeValue } from './ids.js';
+import type { WebhookDelivery, WebhookEvent, WebhookTarget } from './types.js';
+
+/** Signs a Crisp web hook body: hex HMAC-SHA256(secret, "[" + timestamp + ";" + body + "]"). */
+export function signCrispWebhook(secret: string, timestamp: number | string, body: string): string {
+  return createHmac('sha256', secret).update(`[${timestamp};${body}]`, 'utf8').digest('hex');
+}
+
+/** Checks a web hook target: an http URL on a loopback address and a non-empty secret. */
+export function checkWebhookTarget(target: unknown): WebhookTarget | null {
+  if (target === null) return null;
+  if (typeof target !== 'object') {
+    throw new TypeError(
+      `crisp emulator: webhook must be { url, secret } or null, got ${describeValue(target)}`,
+    );
+  }
+  const { url, secret } = target as Record<string, unknown>;
+  let parsed: URL | undefined;
+  try {
+    parsed = typeof url === 'string' ? new URL(url) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  const host = parsed?.hostname.replace(/^\[|\]$/g, '');
+  if (
+    parsed?.protocol !== 'http:' ||
+    !(host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host ?? ''))
+  ) {
+    // The emulator posts without being asked: it must not reach anything but this machine.
+    throw new TypeError(
+      `crisp emulator: webhook.url must be an http URL on a loopback address, got ${describeValue(url)}`,
+    );
+  }
+  if (typeof secret !== 'string' || secret === '') {
+    throw new TypeError('crisp emulator: webhook.secret must be a non-empty string');
+  }
+  return { url: parsed.href, secret };
+}
+
+/** Posts signed web hooks, one per state change, and keeps a log of deliveries. */
+export class WebhookSender {
+  #target: WebhookTarget | null;
+  readonly #now: () => number;
+  readonly #pending = new Set<Promise<void>>();
+  readonly #controller = new AbortController();
+  #log: WebhookDelivery[] = [];
+  #fingerprint = 0;
+
+  constructor(target: WebhookTarget | null, now: () => number) {
+    this.#target = target;
+    this.#now = now;
+  }
+
+  set(target: WebhookTarget | null): void {
+    this.#target = target;
+  }
+
+  get log(): readonly WebhookDelivery[] {
+    return [...this.#log];
+  }
+
+  clear(): void {
+    this.#log = [];
+  }
+
+  async settled(): Promise<readonly WebhookDelivery[]> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+    return this.log;
+  }
+
+  close(): void {
+    this.#controller.abort();
+  }
+
+  send(websiteId: string, sessionId: string, event: WebhookEvent): void {
+    const target = this.#target;
+    if (!target || this.#controller.signal.aborted) return;
+    const timestamp = this.#now();
+    const body = JSON.stringify({
+      website_id: websiteId,
+      event,
+      data: { website_id: websiteId, session_id: sessionId, ...this.#payload(event, timestamp) },
+      timestamp,
+    });
+    const headers = {
+      'Content-Type': 'application/json',
+      'X-Crisp-Request-Timestamp': String(timestamp),
+      'X-Crisp-Signature': signCrispWebhook(target.secret, timestamp, body),
+    };
+    const delivery = this.#deliver(target.url, headers, body, { event, websiteId, sessionId });
+    this.#pending.add(delivery);
+    delivery.finally(() => this.#pending.delete(delivery));
+  }
+
+  async #deliver(
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+    about: Pick<WebhookDelivery, 'event' | 'websiteId' | 'sessionId'>,
+  ): Promise<void> {
+    const at = Date.now();
+    let status = 0;
+    let error: string | null = null;
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.any([this.#controller.signal, AbortSignal.timeout(10_000)]),
+      });
+      await response.arrayBuffer();
+      status = response.status;
+    } catch (cause) {
+      error = cause instanceof Error ? cause.message : 'delivery failed';
+    }
+    this.#log.push(Object.freeze({ ...about, url, status, error, at }));
+  }
+
+  #payload(event: WebhookEvent, timestamp: number): Record<string, unknown> {
+    if (event === 'message:acknowledge:read:received') {
+      return { origin: 'chat', fingerprints: [] };
+    }
+    const from = event === 'message:received' ? 'operator' : 'user';
+    return {
+      type: 'text',
+      from,
+      origin: 'chat',
+      content: from === 'operator' ? 'A message from the emulated operator' : 'A visitor message',
+      fingerprint: timestamp * 1000 + (++this.#fingerprint % 1000),
+      timestamp,
+    };
+  }
+}
+
+/** The conversation state, posting a web hook after each change it makes. */
+export class WebhookingState extends CrispState {
+  readonly #sender: WebhookSender;
+
+  constructor(
+    now: () => number,
+    conversationTemplate: Record<string, unknown>,
+    sender: WebhookSender,
+  ) {
+    super(now, conversationTemplate);
+    this.#sender = sender;
+  }
+
+  override operatorSends(websiteId: string, sessionId: string, count = 1): number {
+    const unread = super.operatorSends(websiteId, sessionId, count);
+    this.#sender.send(websiteId, sessionId, 'message:received');
+    return unread;
+  }
+
+  override visitorSends(websiteId: string, sessionId: string, count = 1): number {
+    const unread = super.visitorSends(websiteId, sessionId, count);
+    this.#sender.send(websiteId, sessionId, 'message:send');
+    return unread;
+  }
+
+  override visitorReads(websiteId: string, sessionId: string): void {
+    const before = this.unreadOf(websiteId, sessionId);
+    super.visitorReads(websiteId, sessionId);
+    if (before !== 0) this.#sender.send(websiteId, sessionId, 'message:acknowledge:read:received');
+  }
+}
