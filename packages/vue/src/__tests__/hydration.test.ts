@@ -45,9 +45,8 @@ describe('useUnread hydration', () => {
 
     expect(warn).not.toHaveBeenCalled();
     expect(error).not.toHaveBeenCalled();
-    await vi.waitFor(() =>
-      expect(container.querySelector('#badge')?.textContent).toBe('count: 5 status: ready'),
-,
+    await vi.waitFor(
+      () => expect(container.querySelector('#badge')?.textContent).toBe('count: 5 status: ready'),
       { timeout: 15_000 },
     );
     expect(clientSource.calls).toEqual([sessionA]);
