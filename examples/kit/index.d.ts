@@ -1,19 +1,25 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { UnreadRelay } from '@crisp-unread/relay';
 import type { CrispEmulator, EmulatedWebsite } from '@crisp-unread/testing';
 import type { Browser } from 'playwright-core';
 
-/** What `GET /config.json` answers: everything a page needs to count one session's unread messages. */
+/** What `GET /config.json` answers: what a page needs to count one session's unread messages. No key. */
 export interface ExampleConfig {
-  /** Where the page reads counts: the emulator's Crisp REST API for now (the relay, later). */
-  apiUrl: string;
+  /** The relay: it holds the token, reads Crisp (here the emulator) and pushes counts. */
+  relayUrl: string;
   /** The emulator's base URL, whose `/_emulator/` control API the page's demo buttons call. */
   emulatorUrl: string;
   websiteId: string;
-  identifier: string;
-  /** The emulator's throwaway token key. */
-  key: string;
   sessionId: string;
   pollIntervalMs: number;
+}
+
+/** `GET /config.json?source=rest`: the page's explicit direct-REST mode also gets the emulator's throwaway token. */
+export interface ExampleRestConfig extends ExampleConfig {
+  apiUrl: string;
+  identifier: string;
+  /** The emulator's throwaway token key: never a real one in a page. */
+  key: string;
 }
 
 export interface ExampleEmulator {
@@ -21,6 +27,14 @@ export interface ExampleEmulator {
   website: EmulatedWebsite;
   sessionId: string;
   config: ExampleConfig;
+  restConfig: ExampleRestConfig;
+  /** The relay in front of the emulator, and where it listens. */
+  relay: UnreadRelay;
+  relayUrl: string;
+  /** Every request a page made to the relay's session routes. */
+  relayRequests: { method: string; path: string; at: number }[];
+  /** Stops the relay and the emulator. */
+  close(): Promise<void>;
 }
 
 export interface ExampleServerOptions {
@@ -35,7 +49,7 @@ export interface ExampleServerOptions {
 export interface ExampleServer extends ExampleEmulator {
   /** `http://127.0.0.1:<port>`, no trailing slash. */
   url: string;
-  /** Stops the static server and the emulator. Idempotent. */
+  /** Stops the static server, the relay and the emulator. Idempotent. */
   close(): Promise<void>;
 }
 

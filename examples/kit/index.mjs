@@ -1,9 +1,12 @@
 // The examples' shared kit: a server that runs the Crisp emulator beside a built example, the same
 // for Vite's dev and preview servers, and a Chromium launcher for the end-to-end tests.
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
+import { createUnreadRelay } from '@crisp-unread/relay';
+import { serveUnreadRelay } from '@crisp-unread/relay/node';
 import { fakeCrispScript, startCrispEmulator } from '@crisp-unread/testing';
 
 /** @typedef {import('./index.d.ts').ExampleConfig} ExampleConfig */
@@ -26,7 +29,9 @@ const mimeTypes = {
 };
 
 /**
- * Starts a Crisp emulator with one website and one session (no unread messages yet).
+ * Starts a Crisp emulator with one website and one session (no unread messages yet), and a relay
+ * in front of it that holds the token and gets the emulator's signed web hooks. The page's config
+ * names the relay only: the key stays in this process.
  * @param {{ pollIntervalMs?: number }} [options]
  * @returns {Promise<ExampleEmulator>}
  */
@@ -35,17 +40,61 @@ export async function startExampleEmulator(options = {}) {
   const emulator = await startCrispEmulator();
   const website = emulator.createWebsite();
   const sessionId = emulator.createSession(website.websiteId);
-  /** @type {ExampleConfig} */
-  const config = {
-    apiUrl: emulator.url,
-    emulatorUrl: emulator.url,
+  const webhookSecret = randomBytes(24).toString('hex');
+  const relay = createUnreadRelay({
     websiteId: website.websiteId,
     identifier: website.identifier,
     key: website.key,
+    tier: website.tier,
+    baseUrl: emulator.url,
+    webhookSecret,
+    allowedOrigins: '*',
+    rateLimit: false,
+    log: false,
+  });
+  /** @type {{ method: string; path: string; at: number }[]} */
+  const relayRequests = [];
+  const served = await serveUnreadRelay(
+    {
+      ...relay,
+      fetch(request, ...rest) {
+        const url = new URL(request.url);
+        if (url.pathname.startsWith('/sessions/')) {
+          relayRequests.push({ method: request.method, path: url.pathname, at: Date.now() });
+        }
+        return relay.fetch(request, ...rest);
+      },
+    },
+    { port: 0 },
+  );
+  emulator.setWebhook({ url: `${served.url}/webhooks/crisp`, secret: webhookSecret });
+  /** @type {ExampleConfig} */
+  const config = {
+    relayUrl: served.url,
+    emulatorUrl: emulator.url,
+    websiteId: website.websiteId,
     sessionId,
     pollIntervalMs,
   };
-  return { emulator, website, sessionId, config };
+  return {
+    emulator,
+    website,
+    sessionId,
+    config,
+    restConfig: {
+      ...config,
+      apiUrl: emulator.url,
+      identifier: website.identifier,
+      key: website.key,
+    },
+    relay,
+    relayUrl: served.url,
+    relayRequests,
+    async close() {
+      await served.close();
+      await emulator.close();
+    },
+  };
 }
 
 /**
@@ -62,7 +111,7 @@ export async function startExampleServer(options) {
     );
   }
   const kit = await startExampleEmulator(options);
-  const configMiddleware = configJson(kit.config);
+  const configMiddleware = configJson(kit);
   const server = createServer((req, res) => {
     configMiddleware(req, res, () => {
       serveStatic(root, req, res).catch(() => {
@@ -79,18 +128,15 @@ export async function startExampleServer(options) {
   const port = typeof address === 'object' && address ? address.port : 0;
   let closing;
   return {
+    ...kit,
     url: `http://127.0.0.1:${port}`,
-    emulator: kit.emulator,
-    website: kit.website,
-    sessionId: kit.sessionId,
-    config: kit.config,
     close() {
       closing ??= Promise.all([
         new Promise((done) => {
           server.close(() => done(undefined));
           server.closeAllConnections();
         }),
-        kit.emulator.close(),
+        kit.close(),
       ]).then(() => undefined);
       return closing;
     },
@@ -106,13 +152,14 @@ export function crispEmulatorPlugin(options = {}) {
   /** @param {import('./index.d.ts').ViteServerLike} server */
   const attach = async (server) => {
     const kit = await startExampleEmulator(options);
-    server.middlewares.use(configJson(kit.config));
-    server.httpServer?.once('close', () => void kit.emulator.close());
+    server.middlewares.use(configJson(kit));
+    server.httpServer?.once('close', () => void kit.close());
     const session = `${kit.emulator.url}/_emulator/websites/${kit.website.websiteId}/sessions/${kit.sessionId}`;
     const log = (line) => server.config.logger.info(line);
     log(
       `\n  Crisp emulator: ${kit.emulator.url} (throwaway website and key, no credentials needed)`,
     );
+    log(`  Relay (holds the key; the page asks it): ${kit.relayUrl}`);
     log(`  An operator sends 2 messages:  curl -X POST -d '{"count":2}' ${session}/operator-sends`);
     log(`  The visitor reads them:        curl -X POST ${session}/visitor-reads\n`);
   };
@@ -152,16 +199,19 @@ export async function launchChromium() {
 }
 
 /**
- * `GET /config.json`, and `GET /fake-crisp.js`: a stand-in for Crisp's chatbox loader (the page's
- * `?source=chatbox` mode), whose session is the example's session.
- * @param {ExampleConfig} config
+ * `GET /config.json`: what the page needs, without the key (the relay holds it);
+ * `GET /config.json?source=rest`: the same plus the emulator's throwaway token, for the page's
+ * explicit direct-REST mode; `GET /fake-crisp.js`: a stand-in for Crisp's chatbox loader (the
+ * page's `?source=chatbox` mode), whose session is the example's session.
+ * @param {ExampleEmulator} kit
  */
-function configJson(config) {
+function configJson(kit) {
   const routes = {
-    '/config.json': ['application/json', JSON.stringify(config)],
+    '/config.json': ['application/json', JSON.stringify(kit.config)],
+    '/config.json?source=rest': ['application/json', JSON.stringify(kit.restConfig)],
     '/fake-crisp.js': [
       'text/javascript; charset=utf-8',
-      fakeCrispScript({ sessionId: config.sessionId ?? undefined, loadDelayMs: 300 }),
+      fakeCrispScript({ sessionId: kit.sessionId, loadDelayMs: 300 }),
     ],
   };
   /**
@@ -170,7 +220,7 @@ function configJson(config) {
    * @param {() => void} next
    */
   return (req, res, next) => {
-    const route = req.method === 'GET' ? routes[req.url?.split('?')[0] ?? ''] : undefined;
+    const route = req.method === 'GET' ? routes[req.url ?? ''] : undefined;
     if (!route) return next();
     res.writeHead(200, { 'Content-Type': route[0], 'Cache-Control': 'no-store' });
     res.end(route[1]);

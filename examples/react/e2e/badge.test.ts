@@ -20,7 +20,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   page = await browser.newPage();
   page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(server.url);
+  await page.goto(`${server.url}/?source=rest`);
 });
 
 afterAll(async () => {
@@ -35,9 +35,9 @@ async function waitForText(locator: ReturnType<Page['getByTestId']>, text: strin
   await locator.filter({ hasText: new RegExp(`^${text}$`) }).waitFor({ timeout });
 }
 
-describe('the React example in Chromium', () => {
+describe('the React example on the direct REST source (?source=rest) in Chromium', () => {
   it('says it uses the emulator key only until the relay exists', async () => {
-    await expect(page.getByTestId('key-note').textContent()).resolves.toMatch(
+    await expect(page.getByTestId('source-note').textContent()).resolves.toMatch(
       /throwaway key.*dangerouslyAllowBrowser.*relay/s,
     );
   });

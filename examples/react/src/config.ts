@@ -1,16 +1,31 @@
-/** What the example server answers at `/config.json` (see @crisp-unread/example-kit). */
+/** What the example server answers at `/config.json` (see @crisp-unread/example-kit): no key. */
 export interface ExampleConfig {
-  apiUrl: string;
+  relayUrl: string;
   emulatorUrl?: string;
   websiteId: string;
-  identifier: string;
-  key: string;
   sessionId: string | null;
   pollIntervalMs: number;
 }
 
-export async function loadConfig(): Promise<ExampleConfig> {
-  const response = await fetch('/config.json');
+/** `/config.json?source=rest` adds the emulator's throwaway token for the direct-REST mode. */
+export interface ExampleRestConfig extends ExampleConfig {
+  apiUrl: string;
+  identifier: string;
+  key: string;
+}
+
+/** Which source the page uses: the relay (default), `?source=rest` or `?source=chatbox`. */
+export type SourceMode = 'relay' | 'rest' | 'chatbox';
+
+export function sourceMode(): SourceMode {
+  const source = new URLSearchParams(window.location.search).get('source');
+  return source === 'rest' || source === 'chatbox' ? source : 'relay';
+}
+
+export async function loadConfig<T extends ExampleConfig = ExampleConfig>(
+  mode: SourceMode,
+): Promise<T> {
+  const response = await fetch(mode === 'rest' ? '/config.json?source=rest' : '/config.json');
   if (!response.ok) throw new Error(`GET /config.json answered ${response.status}`);
-  return (await response.json()) as ExampleConfig;
+  return (await response.json()) as T;
 }

@@ -1,40 +1,55 @@
-import { createUnreadStore, crispChatbox, crispRest, type UnreadStore } from '@crisp-unread/core';
+import {
+  createUnreadStore,
+  crispChatbox,
+  crispRelay,
+  crispRest,
+  type UnreadStore,
+} from '@crisp-unread/core';
 import { UnreadProvider } from '@crisp-unread/react';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ChatButton } from './ChatButton';
 import { ChatboxControls } from './ChatboxControls';
-import { type ExampleConfig, loadConfig } from './config';
+import { type ExampleConfig, type ExampleRestConfig, loadConfig, sourceMode } from './config';
 import { EmulatorControls } from './EmulatorControls';
+import { SourceNote } from './SourceNote';
 import './styles.css';
 
-/** `?source=chatbox`: the count comes from the Crisp chatbox on the page — no key, no request. */
-const useChatbox = new URLSearchParams(window.location.search).get('source') === 'chatbox';
+const mode = sourceMode();
 
 function createStore(config: ExampleConfig): UnreadStore {
-  if (useChatbox) {
+  if (mode === 'chatbox') {
     // Crisp's snippet would load its chatbox script here; the example loads a faithful fake.
     const script = document.createElement('script');
     script.src = '/fake-crisp.js';
     document.head.append(script);
     return createUnreadStore({ source: crispChatbox() });
   }
+  if (mode === 'rest') {
+    // The explicit direct mode: the emulator's throwaway key in the page. Never a real key.
+    const rest = config as ExampleRestConfig;
+    return createUnreadStore({
+      source: crispRest({
+        websiteId: rest.websiteId,
+        identifier: rest.identifier,
+        key: rest.key,
+        baseUrl: rest.apiUrl,
+        dangerouslyAllowBrowser: true,
+      }),
+      sessionId: rest.sessionId,
+      pollIntervalMs: rest.pollIntervalMs,
+    });
+  }
+  // The relay holds the key; the page gets counts pushed over Server-Sent Events.
   return createUnreadStore({
-    // Until the relay exists, the page holds the emulator's throwaway key: never a real one.
-    source: crispRest({
-      websiteId: config.websiteId,
-      identifier: config.identifier,
-      key: config.key,
-      baseUrl: config.apiUrl,
-      dangerouslyAllowBrowser: true,
-    }),
+    source: crispRelay({ url: config.relayUrl, stream: true }),
     sessionId: config.sessionId,
     pollIntervalMs: config.pollIntervalMs,
   });
 }
 
 async function main() {
-  const config = await loadConfig();
+  const config = await loadConfig(mode);
   const store = createStore(config);
   const markAsRead = () => void store.markAsRead().catch(() => {});
 
@@ -44,19 +59,9 @@ async function main() {
         <main>
           <h1>crisp-unread + React</h1>
           <ChatButton onOpen={markAsRead} />
-          {useChatbox ? (
-            <p className="note" data-testid="source-note">
-              Chatbox source: the count comes from the Crisp chatbox on this page (here a fake one),
-              with no key and no request. <a href="/">Switch to the REST source</a>.
-            </p>
-          ) : null}
-          <p className="note" data-testid="key-note" hidden={useChatbox}>
-            This demo reads counts straight from a local Crisp emulator with its throwaway key (
-            <code>dangerouslyAllowBrowser</code>). That is only until the relay exists: then the
-            page asks the relay and holds no key. Never ship a real Crisp key to a browser.
-          </p>
-          {useChatbox ? <ChatboxControls /> : null}
-          {!useChatbox && config.emulatorUrl && config.sessionId ? (
+          <SourceNote mode={mode} />
+          {mode === 'chatbox' ? <ChatboxControls /> : null}
+          {mode !== 'chatbox' && config.emulatorUrl && config.sessionId ? (
             <EmulatorControls
               emulatorUrl={config.emulatorUrl}
               websiteId={config.websiteId}

@@ -30,16 +30,16 @@ const status = () => page.getByTestId('status');
 const waitForText = (read: () => Promise<string | null>, expected: string) =>
   expect.poll(read, { timeout: 10_000, interval: 50 }).toBe(expected);
 
-describe('the Vue badge example in Chromium', () => {
+describe('the Vue badge example on the direct REST source (?source=rest) in Chromium', () => {
   it('follows the emulator: 2 unread, read, then a 500 that keeps the last count', async () => {
     const { emulator, website, sessionId } = server;
-    await page.goto(server.url);
+    await page.goto(`${server.url}/?source=rest`);
 
     await waitForText(() => status().textContent(), 'ready');
     expect(await badge().count()).toBe(0);
     await expect
-      .poll(() => page.getByTestId('key-note').textContent())
-      .toContain('only until the relay exists');
+      .poll(() => page.getByTestId('source-note').textContent())
+      .toMatch(/throwaway key.*dangerouslyAllowBrowser.*relay/s);
 
     emulator.operatorSends(website.websiteId, sessionId, 2);
     await waitForText(() => badge().textContent(), '2');
