@@ -1,11 +1,15 @@
 // `pnpm demo`: a scripted tour of the store on the embedded Crisp emulator (no credentials), or one
 // read of the real Crisp when CRISP_WEBSITE_ID, CRISP_IDENTIFIER, CRISP_KEY and CRISP_SESSION_ID are set.
+import { randomBytes } from 'node:crypto';
 import {
   createUnreadStore,
+  crispRelay,
   crispRest,
   type UnreadState,
   type UnreadStore,
 } from '@crisp-unread/core';
+import { createUnreadRelay } from '@crisp-unread/relay';
+import { serveUnreadRelay } from '@crisp-unread/relay/node';
 import { type CrispEmulator, startCrispEmulator } from '@crisp-unread/testing';
 import { BehaviorSubject, filter, firstValueFrom, timeout } from 'rxjs';
 
@@ -138,7 +142,7 @@ async function emulated() {
     const seconds = (Date.now() - started) / 1000;
     const made = emulator.requests.length;
     const naive = Math.round((seconds - 1.2) * (1000 / pollIntervalMs)) * consumers;
-    console.log('\nSummary');
+    console.log('\nSummary (part 1)');
     console.log(`  upstream requests made:            ${made} in ${seconds.toFixed(1)} s`);
     console.log(
       `  of which during the rate-limit storm: ${stormRequests} (backed off, not hammered)`,
@@ -150,7 +154,87 @@ async function emulated() {
     unsubscribeTitle();
     logger.unsubscribe();
     store.dispose();
+  }
+  try {
+    await relayTour(emulator);
+  } finally {
     await emulator.close();
+  }
+}
+
+/**
+ * Part 2: browsers never hold the key. A relay reads Crisp for them, gets Crisp's signed web hooks,
+ * and pushes each new count over Server-Sent Events: Crisp calls follow chat events, not time.
+ */
+async function relayTour(emulator: CrispEmulator) {
+  console.log('\nPart 2 — the relay: the key stays on the server, pages get pushes.');
+  const website = emulator.createWebsite();
+  const webhookSecret = randomBytes(24).toString('hex');
+  const relay = createUnreadRelay({
+    websiteId: website.websiteId,
+    identifier: website.identifier,
+    key: website.key,
+    tier: website.tier,
+    baseUrl: emulator.url,
+    webhookSecret,
+    rateLimit: false,
+    log: false,
+  });
+  let pageRequests = 0;
+  const served = await serveUnreadRelay(
+    {
+      ...relay,
+      fetch(request, ...rest) {
+        if (new URL(request.url).pathname.startsWith('/sessions/')) pageRequests += 1;
+        return relay.fetch(request, ...rest);
+      },
+    },
+    { port: 0 },
+  );
+  emulator.setWebhook({ url: `${served.url}/webhooks/crisp`, secret: webhookSecret });
+  const crispCalls = () => emulator.requestCount({ websiteId: website.websiteId });
+  const visitors = 10;
+  const sessions = Array.from({ length: visitors }, () =>
+    emulator.createSession(website.websiteId),
+  );
+  const began = Date.now();
+  // Each visitor's page: crispRelay with the SSE stream, no key anywhere near it.
+  const pages = sessions.map((sessionId) =>
+    createUnreadStore({
+      source: crispRelay({ url: served.url, stream: true }),
+      sessionId,
+      pollIntervalMs,
+    }),
+  );
+  const open = pages.map((page) => page.unreadCount$.subscribe());
+  try {
+    await Promise.all(pages.map((page) => until(page, 'ready', (s) => s.status === 'ready')));
+    line(`${visitors} visitors' pages show their count  (Crisp requests: ${crispCalls()})`);
+
+    step('The operator answers visitors 1, 2 and 3: web hook -> relay -> one Crisp read -> push.');
+    for (const sessionId of sessions.slice(0, 3)) {
+      emulator.operatorSends(website.websiteId, sessionId, 1);
+    }
+    await Promise.all(
+      pages.slice(0, 3).map((page) => until(page, 'count 1', (s) => s.count === 1)),
+    );
+    line(`visitors 1-3 show 1, the others 0  (Crisp requests: ${crispCalls()})`);
+    await pause(2000);
+
+    const seconds = (Date.now() - began) / 1000;
+    const naive = Math.round(seconds * (1000 / pollIntervalMs)) * visitors;
+    console.log('\nSummary (part 2)');
+    console.log(
+      `  Crisp requests made by the relay:    ${crispCalls()} in ${seconds.toFixed(1)} s (${visitors} cold reads + 1 per event)`,
+    );
+    console.log(
+      `  page requests to the relay:          ${pageRequests} (streams and polls, answered from its cache)`,
+    );
+    console.log(`  naive pages polling Crisp with a key: about ${naive}`);
+  } finally {
+    for (const subscription of open) subscription.unsubscribe();
+    for (const page of pages) page.dispose();
+    await served.close();
   }
 }
 
