@@ -12,10 +12,13 @@ import {
   distinctUntilChanged,
   finalize,
   from,
+  ignoreElements,
   isObservable,
   map,
+  merge,
   type Observable,
   of,
+  ReplaySubject,
   Observable as RxObservable,
   repeat,
   retry,
@@ -29,6 +32,7 @@ import {
 } from 'rxjs';
 import { defaultRetry, retryDelay } from './backoff';
 import { chatboxSession$ } from './crispChatbox';
+import { joinCrossTab } from './crossTab';
 import { getDefaultQueryClient } from './defaultQueryClient';
 import { isBrowser } from './environment';
 import { isUnreadError, misconfigured, UnreadError } from './errors';
@@ -48,6 +52,7 @@ interface ResolvedOptions {
   session$: Observable<string | null>;
   pollIntervalMs: number;
   pauseWhenHidden: boolean;
+  crossTab: boolean;
   retry: Required<RetryOptions> | false;
   queryClient: QueryClient;
   graceMs: number;
@@ -107,11 +112,18 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
       touched.add(queryHash);
       let timeout: ReturnType<typeof setTimeout> | undefined;
       let failures = 0;
+      let pushLive = false;
       let errorDelay: { at: number; ms: number } | undefined;
 
       const queryState = (): QueryState<number, UnreadError> => observer.getCurrentQuery().state;
+      // One tab polls per key and broadcasts its reads: the others wait as if hidden until the lead
+      // comes to them (crossTab.ts).
+      const tabs = config.crossTab
+        ? joinCrossTab(queryClient, queryKey, queryHash, config.pollIntervalMs, () => update())
+        : undefined;
       const active = () =>
-        !config.pauseWhenHidden || (focusManager.isFocused() && onlineManager.isOnline());
+        (tabs?.isLeader() ?? true) &&
+        (!config.pauseWhenHidden || (focusManager.isFocused() && onlineManager.isOnline()));
       const fetchNow = () => observer.refetch({ cancelRefetch: false }).then(() => undefined);
 
       const update = () => {
@@ -140,7 +152,7 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
           state: current,
           failures,
           errorDelayMs: errorDelay?.ms,
-          active: active(),
+          active: active() && !pushLive,
           pollIntervalMs: config.pollIntervalMs,
         });
         if (next.type === 'fetch') void fetchNow();
@@ -163,7 +175,10 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
       const pushes = source.watch
         ? sharedPushes(queryClient, queryHash, () =>
             pushCounts(source, sessionId, queryKey, config),
-          ).subscribe()
+          ).subscribe((isLive) => {
+            pushLive = isLive;
+            update();
+          })
         : undefined;
       const unsubscribeFocus = config.pauseWhenHidden ? focusManager.subscribe(update) : undefined;
       const unsubscribeOnline = config.pauseWhenHidden
@@ -199,6 +214,7 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
       return () => {
         if (watch === self) watch = null;
         clearTimeout(timeout);
+        tabs?.leave();
         unsubscribeFocus?.();
         unsubscribeOnline?.();
         pushes?.unsubscribe();
@@ -311,14 +327,14 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
   };
 }
 
-const pushRegistry = new WeakMap<QueryClient, Map<string, Observable<number>>>();
+const pushRegistry = new WeakMap<QueryClient, Map<string, Observable<boolean>>>();
 
 /** One push stream per session and client, however many stores watch it. */
 function sharedPushes(
   client: QueryClient,
   queryHash: string,
-  create: () => Observable<number>,
-): Observable<number> {
+  create: () => Observable<boolean>,
+): Observable<boolean> {
   let streams = pushRegistry.get(client);
   if (!streams) {
     streams = new Map();
@@ -329,7 +345,7 @@ function sharedPushes(
     const registry = streams;
     stream = create().pipe(
       finalize(() => registry.delete(queryHash)),
-      share(),
+      share({ connector: () => new ReplaySubject<boolean>(1) }),
     );
     streams.set(queryHash, stream);
   }
@@ -337,19 +353,21 @@ function sharedPushes(
 }
 
 /**
- * A source's pushed counts, written into the cache as fresh reads. The stream is re-opened with
- * backoff when it fails or ends; polling goes on meanwhile, so pushes only ever save requests.
+ * Writes a source's pushed counts into the cache as fresh reads, and tells whether the stream is
+ * live (it has delivered a count and has not failed since): while it is, the store does not poll.
+ * A stream that fails or ends is re-opened with backoff, and polling covers the gap.
  */
 function pushCounts(
   source: UnreadSource,
   sessionId: string,
   queryKey: readonly unknown[],
   config: ResolvedOptions,
-): Observable<number> {
+): Observable<boolean> {
   const watch = source.watch!;
+  const live = new BehaviorSubject(false);
   const reopen = (attempt: number, error: UnreadError) =>
     timer(retryDelay(attempt, error, config.pollIntervalMs, config.retry));
-  return defer(() => {
+  const connection = defer(() => {
     const controller = new AbortController();
     return watch.call(source, sessionId, { signal: controller.signal }).pipe(
       map((count) => {
@@ -364,13 +382,22 @@ function pushCounts(
       finalize(() => controller.abort()),
     );
   }).pipe(
-    tap((count) => config.queryClient.setQueryData(queryKey, count)),
+    tap({
+      next: (count) => {
+        config.queryClient.setQueryData(queryKey, count);
+        live.next(true);
+      },
+      error: () => live.next(false),
+      complete: () => live.next(false),
+    }),
     repeat({ delay: () => timer(config.pollIntervalMs) }),
     retry({
       delay: (error: unknown, attempt) => reopen(attempt, toUnreadError(error)),
       resetOnSuccess: true,
     }),
+    ignoreElements(),
   );
+  return merge(live, connection).pipe(distinctUntilChanged());
 }
 
 async function readCount(
@@ -432,6 +459,7 @@ function resolveOptions(options: UnreadStoreOptions): ResolvedOptions {
     sessionId,
     pollIntervalMs = 30_000,
     pauseWhenHidden = true,
+    crossTab = true,
     retry = {},
     queryClient = getDefaultQueryClient(),
     graceMs = 1000,
@@ -452,6 +480,7 @@ function resolveOptions(options: UnreadStoreOptions): ResolvedOptions {
     );
   }
   if (typeof pauseWhenHidden !== 'boolean') misconfigured('`pauseWhenHidden` must be a boolean.');
+  if (typeof crossTab !== 'boolean') misconfigured('`crossTab` must be a boolean.');
   if (!isDuration(graceMs))
     misconfigured(`\`graceMs\` must be a number of milliseconds, got ${describeValue(graceMs)}.`);
   if (!(isDuration(gcTimeMs) || gcTimeMs === Number.POSITIVE_INFINITY)) {
@@ -471,6 +500,7 @@ function resolveOptions(options: UnreadStoreOptions): ResolvedOptions {
     session$: sessionId === undefined ? defaultSession$(source) : toSession$(sessionId),
     pollIntervalMs,
     pauseWhenHidden,
+    crossTab,
     retry: resolveRetry(retry),
     queryClient,
     graceMs,

@@ -1,6 +1,6 @@
 import type { QueryCacheNotifyEvent, QueryClient, QueryState } from '@tanstack/query-core';
 import { isBrowser } from './environment';
-import { type UnreadErrorCode, UnreadError } from './errors';
+import { UnreadError, type UnreadErrorCode } from './errors';
 
 /** The part of `navigator.locks` the leader election uses. */
 export interface LockManagerLike {
@@ -96,9 +96,14 @@ export function joinCrossTab(
   let group = byHash.get(queryHash);
   if (!group) {
     const registry = byHash;
-    group = createGroup(client, queryKey, queryHash, pollIntervalMs, environment, () =>
-      registry.delete(queryHash),
-    );
+    try {
+      group = createGroup(client, queryKey, queryHash, pollIntervalMs, environment, () =>
+        registry.delete(queryHash),
+      );
+    } catch {
+      // No channel in this context (an opaque origin): this tab polls for itself.
+      return undefined;
+    }
     byHash.set(queryHash, group);
   }
   const joined = group;
@@ -182,20 +187,23 @@ function createGroup(
       release = resolve;
     });
     const current = { controller, release };
+    let granted = false;
     attempt = current;
     previous?.controller.abort();
     previous?.release();
     locks
       .request(name, steal ? { steal: true } : { signal: controller.signal }, () => {
         if (attempt !== current) return undefined;
+        granted = true;
         setLeader(true);
         return held;
       })
       .catch(() => undefined)
       .then(() => {
-        // Still our attempt, yet over: the lock was stolen. Queue again as a follower.
         if (attempt !== current || closed) return;
         release();
+        // Stolen: queue again as a follower. Refused outright (a sandboxed frame): poll alone.
+        if (!granted) return setLeader(true);
         setLeader(false);
         acquire(false);
       });

@@ -89,6 +89,15 @@ export interface UnreadStoreOptions {
    * Uses `@tanstack/query-core`'s `focusManager` and `onlineManager`. Defaults to `true`.
    */
   pauseWhenHidden?: boolean;
+  /**
+   * Share one poller among the browser tabs of a site: per session, one tab reads (the leader,
+   * elected with Web Locks, else by a heartbeat over `BroadcastChannel`) and sends every count and
+   * error to the other tabs, which show the same state and make no requests. When the leader
+   * closes, another tab takes over; a hidden leader hands over to a visible tab. `false` makes
+   * every tab read for itself; outside browsers it does nothing.
+   * Defaults to `true` in browsers that have `navigator.locks` or `BroadcastChannel`.
+   */
+  crossTab?: boolean;
   /** Backoff for transient failures, or `false` to wait a whole interval after one. Defaults to `{}`. */
   retry?: RetryOptions | false;
   /**

@@ -632,8 +632,8 @@ describe('createUnreadStore', () => {
       });
     }
 
-    it('shows pushed counts at once and polls only when pushes stop', async () => {
-      const source = pushingSource(1);
+    it('shows pushed counts at once and does not poll while the stream is live', async () => {
+      const source = pushingSource(1, 8);
       const s = store({ source, sessionId: sessionA });
       record(s);
       await settle();
@@ -643,9 +643,12 @@ describe('createUnreadStore', () => {
         source.push(i);
         expect(s.getSnapshot()).toMatchObject({ count: i, status: 'ready' });
       }
+      await vi.advanceTimersByTimeAsync(120_000);
       expect(source.calls).toHaveLength(1);
-      await vi.advanceTimersByTimeAsync(30_000);
+      source.fail(new UnreadError('network', 'stream dropped'));
+      await settle();
       expect(source.calls).toHaveLength(2);
+      expect(s.getSnapshot().count).toBe(8);
     });
 
     it('opens one stream per session however many stores watch it', async () => {
