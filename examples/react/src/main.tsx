@@ -13,7 +13,7 @@ import { ChatboxControls } from './ChatboxControls';
 import { type ExampleConfig, type ExampleRestConfig, loadConfig, sourceMode } from './config';
 import { EmulatorControls } from './EmulatorControls';
 import { SourceNote } from './SourceNote';
-import './styles.css';
+import '@crisp-unread/example-kit/styles.css';
 
 const mode = sourceMode();
 

@@ -3,7 +3,7 @@ import { createUnreadPlugin } from '@crisp-unread/vue';
 import { createApp } from 'vue';
 import App from './App.vue';
 import { type ExampleConfig, type ExampleRestConfig, loadConfig, sourceMode } from './config';
-import './styles.css';
+import '@crisp-unread/example-kit/styles.css';
 
 const mode = sourceMode();
 
