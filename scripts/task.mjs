@@ -65,6 +65,10 @@ function systemPackages() {
   const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
   const missing = [];
   if (!existsSync(chromium) && !have('chromium')) missing.push('chromium');
+  // The relay's Redis tests start a redis-server of their own, unless REDIS_URL names one.
+  if (!process.env.REDIS_URL && !existsSync('/usr/bin/redis-server') && !have('redis-server')) {
+    missing.push('redis-server');
+  }
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (isRoot && have('apt-get')) {
@@ -78,7 +82,7 @@ function systemPackages() {
   fail(
     `The tests need ${missing.join(' and ')}. Install ${missing.length > 1 ? 'them' : 'it'} first, e.g.\n` +
       `  sudo apt-get install -y ${missing.join(' ')}        (Debian/Ubuntu)\n` +
-      `or point CHROMIUM_PATH at a Chromium or Chrome binary.`,
+      `or point CHROMIUM_PATH at a Chromium or Chrome binary, REDIS_URL at a running Redis.`,
   );
 }
 

@@ -6,7 +6,13 @@ import { eventStream } from './eventStream';
 import { memoryStore } from './memoryStore';
 import { connectionOf, defaultClientId, RateLimiter } from './rateLimiter';
 import { verifyCrispSignature } from './signature';
-import type { RateLimitOptions, RelayStore, UnreadRelay, UnreadRelayOptions } from './types';
+import type {
+  RateLimitOptions,
+  RelayStore,
+  StoreHealth,
+  UnreadRelay,
+  UnreadRelayOptions,
+} from './types';
 import { Watchers } from './watchers';
 
 /** The web hook events after which a conversation's unread count may have changed. */
@@ -192,6 +198,7 @@ export function createUnreadRelay(options: UnreadRelayOptions): UnreadRelay {
     sink(safe);
   };
   const store: RelayStore = s.store ?? memoryStore({ now: s.now });
+  store.attach?.({ websiteId, log });
   const closing = new AbortController();
   const reader = new CountReader({
     source,
@@ -239,6 +246,18 @@ export function createUnreadRelay(options: UnreadRelayOptions): UnreadRelay {
   };
   const invalidId = () =>
     errorBody(400, 'invalid-session-id', 'The session id must be session_ and a UUID.');
+
+  // 200 in both states: when Redis is down every instance degrades at once, and a load balancer
+  // that took them all out would turn a degraded service into an outage. Monitor the body.
+  routes.get('/healthz', async () => {
+    let health: StoreHealth = { status: 'ok' };
+    try {
+      health = (await store.health?.()) ?? health;
+    } catch {
+      health = { status: 'degraded', store: 'failing' };
+    }
+    return json(200, health);
+  });
 
   routes.get('/sessions/:sessionId/unread', async (c) => {
     const refused = limited(c);
@@ -348,6 +367,8 @@ export function createUnreadRelay(options: UnreadRelayOptions): UnreadRelay {
         reader.abortAll();
         for (const end of [...streams]) end();
         watchers.closeAll();
+        // Reads in flight end first, so that they give their leases back to a shared store.
+        await reader.settle();
         await store.close?.();
       })();
       return closed;

@@ -1,5 +1,12 @@
 export { countEvents, createUnreadRelay } from './createUnreadRelay';
 export { type MemoryStoreOptions, memoryStore } from './memoryStore';
+export {
+  type RedisClientLike,
+  type RedisStoreOptions,
+  type RedisSubscriberLike,
+  redisCache,
+  redisStore,
+} from './redisStore';
 export { signCrispWebhook, verifyCrispSignature } from './signature';
 export type {
   CachedCount,
@@ -8,6 +15,8 @@ export type {
   RelayMessage,
   RelayStats,
   RelayStore,
+  RelayStoreContext,
+  StoreHealth,
   UnreadCountBody,
   UnreadRelay,
   UnreadRelayOptions,

@@ -20,7 +20,12 @@ export type RelayMessage =
   | {
       readonly sessionId: string;
       readonly failure: UpstreamFailure;
-    };
+    }
+  /**
+   * The lease holder gave the lease back without reading Crisp (the cache was fresh, the budget
+   * spent, Crisp paused, or the instance is closing): waiters read themselves.
+   */
+  | { readonly sessionId: string; readonly released: true };
 
 /** An upstream failure, without its message (which stays in the instance that saw it). */
 export interface UpstreamFailure {
@@ -64,9 +69,29 @@ export interface RelayStore {
     sessionId: string,
     listener: (message: RelayMessage) => void,
   ): Promise<() => Promise<void>>;
+  /**
+   * Called once by `createUnreadRelay` with the relay's website (to namespace keys) and its log
+   * (which scrubs secrets). Optional.
+   */
+  attach?(context: RelayStoreContext): void;
+  /** The store's state, for `GET /healthz`. Optional: a store without it is always healthy. */
+  health?(): Promise<StoreHealth>;
   /** Frees what the store holds (timers, connections it owns). */
   close?(): Promise<void>;
 }
+
+/** What `createUnreadRelay` tells its store (`RelayStore.attach`). */
+export interface RelayStoreContext {
+  /** The relay's Crisp website id, lower-cased. */
+  readonly websiteId: string;
+  /** The relay's log (never given a secret). */
+  readonly log: (line: string) => void;
+}
+
+/** A store's health: `ok`, or degraded with secret-free details (e.g. `{ redis: 'unreachable' }`). */
+export type StoreHealth =
+  | { readonly status: 'ok' }
+  | { readonly status: 'degraded'; readonly [detail: string]: string };
 
 /** The per-client token bucket. */
 export interface RateLimitOptions {

@@ -1,0 +1,501 @@
+import {
+  type CrispEmulator,
+  type EmulatedWebsite,
+  startCrispEmulator,
+} from '@crisp-unread/testing';
+import { Redis, type RedisOptions } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { utcDay } from '../countReader';
+import { createUnreadRelay } from '../createUnreadRelay';
+import { type ServedRelay, serveUnreadRelay } from '../node';
+import { redisCache, redisStore } from '../redisStore';
+import { signCrispWebhook } from '../signature';
+import type { RelayStore, UnreadRelay, UnreadRelayOptions } from '../types';
+import { sseReader, webhookSecret } from './harness';
+import { freePort, startTestRedis, type TestRedis } from './redisServer';
+
+// Small timeouts so that commands fail fast while Redis is down (the README's advice).
+const clientOptions: RedisOptions = {
+  connectTimeout: 500,
+  maxRetriesPerRequest: 1,
+  retryStrategy: () => 100,
+};
+
+let redis: TestRedis;
+const clients = new Set<Redis>();
+
+function connect(): Redis {
+  const client = new Redis(redis.url, clientOptions);
+  client.on('error', () => undefined);
+  clients.add(client);
+  return client;
+}
+
+beforeAll(async () => {
+  redis = await startTestRedis();
+}, 30_000);
+
+afterAll(async () => {
+  for (const client of clients) client.disconnect();
+  await redis?.close();
+});
+
+/** Polls an async predicate; rejects after `timeoutMs`. No timing assertion, only a bound. */
+async function until(
+  predicate: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 15_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+interface Instance {
+  relay: UnreadRelay;
+  served: ServedRelay;
+  store: RelayStore;
+  client: Redis;
+  logs: string[];
+  get(path: string, init?: RequestInit): Promise<Response>;
+  health(): Promise<{ status: string; redis?: string }>;
+}
+
+interface Pair {
+  emulator: CrispEmulator;
+  website: EmulatedWebsite;
+  sessionId: string;
+  a: Instance;
+  b: Instance;
+  /** Points the emulator's web hooks at one instance. */
+  hookTo(instance: Instance): void;
+  upstream(sessionId?: string): number;
+  close(): Promise<void>;
+}
+
+async function startInstance(
+  emulator: CrispEmulator,
+  website: EmulatedWebsite,
+  options: Partial<UnreadRelayOptions>,
+): Promise<Instance> {
+  const client = connect();
+  const store = redisStore({ client, operationTimeoutMs: 500 });
+  const logs: string[] = [];
+  const relay = createUnreadRelay({
+    websiteId: website.websiteId,
+    identifier: website.identifier,
+    key: website.key,
+    tier: website.tier,
+    baseUrl: emulator.url,
+    rateLimit: false,
+    webhookSecret,
+    store,
+    log: (line) => logs.push(line),
+    ...options,
+  });
+  const served = await serveUnreadRelay(relay, { port: 0 });
+  const get = (path: string, init?: RequestInit) => fetch(`${served.url}${path}`, init);
+  return {
+    relay,
+    served,
+    store,
+    client,
+    logs,
+    get,
+    health: async () => (await get('/healthz')).json(),
+  };
+}
+
+async function startPair(options: Partial<UnreadRelayOptions> = {}): Promise<Pair> {
+  const emulator = await startCrispEmulator();
+  const website = emulator.createWebsite();
+  const sessionId = emulator.createSession(website.websiteId, { unread: 2 });
+  const a = await startInstance(emulator, website, options);
+  const b = await startInstance(emulator, website, options);
+  for (const instance of [a, b]) {
+    await until(async () => (await instance.health()).status === 'ok', 'the store connecting');
+  }
+  return {
+    emulator,
+    website,
+    sessionId,
+    a,
+    b,
+    hookTo(instance) {
+      emulator.setWebhook({ url: `${instance.served.url}/webhooks/crisp`, secret: webhookSecret });
+    },
+    upstream: (session) => emulator.requestCount(session ? { sessionId: session } : {}),
+    async close() {
+      await Promise.all([a.served.close(), b.served.close()]);
+      await emulator.close();
+      for (const instance of [a, b]) {
+        clients.delete(instance.client);
+        instance.client.disconnect();
+      }
+    },
+  };
+}
+
+const unread = (sessionId: string) => `/sessions/${sessionId}/unread`;
+const stream = (sessionId: string) => `/sessions/${sessionId}/unread/stream`;
+
+async function signedHook(website: EmulatedWebsite, sessionId: string) {
+  const timestamp = Date.now();
+  const body = {
+    website_id: website.websiteId,
+    event: 'message:received',
+    data: { website_id: website.websiteId, session_id: sessionId },
+    timestamp,
+  };
+  const init: RequestInit = {
+    method: 'POST',
+    headers: {
+      'X-Crisp-Request-Timestamp': String(timestamp),
+      'X-Crisp-Signature': await signCrispWebhook(webhookSecret, timestamp, body),
+    },
+    body: JSON.stringify(body),
+  };
+  return init;
+}
+
+describe('redisStore: two relay instances on one Redis', () => {
+  let pair: Pair | undefined;
+  afterEach(async () => {
+    await pair?.close();
+    pair = undefined;
+  });
+
+  it('carries a web hook received by instance A to the stream clients of instance B', async () => {
+    pair = await startPair({ ttlMs: 3_600_000 });
+    const { a, b, website, sessionId } = pair;
+    const onB = sseReader(await b.get(stream(sessionId)));
+    const onA = sseReader(await a.get(stream(sessionId)));
+    await until(() => onB.counts().length === 1 && onA.counts().length === 1, 'first events');
+    expect(pair.upstream()).toBe(1);
+
+    pair.hookTo(a);
+    pair.emulator.operatorSends(website.websiteId, sessionId);
+    await until(() => onB.counts().length === 2, 'the count on B');
+    await until(() => onA.counts().length === 2, 'the count on A');
+    expect(onB.counts().map((event) => event.count)).toEqual([2, 3]);
+    expect(onA.counts().map((event) => event.count)).toEqual([2, 3]);
+    expect(onB.ids()).toEqual(onA.ids());
+    const deliveries = await pair.emulator.webhooksDelivered();
+    expect(deliveries.map((delivery) => delivery.status)).toEqual([200]);
+    // One cold read, one re-read for the hook: B did not read Crisp again.
+    expect(pair.upstream()).toBe(2);
+    expect(a.relay.stats().upstreamCalls).toBe(1);
+    expect(b.relay.stats().upstreamCalls).toBe(1);
+    expect(await (await b.get(unread(sessionId))).json()).toMatchObject({ count: 3 });
+
+    // A hook replayed to the other instance is recognised as a duplicate through Redis.
+    const hook = await signedHook(website, sessionId);
+    expect(await (await a.get('/webhooks/crisp', hook)).json()).toMatchObject({ ok: true });
+    expect(await (await b.get('/webhooks/crisp', hook)).json()).toMatchObject({
+      ignored: 'duplicate',
+    });
+    expect(pair.upstream()).toBe(3);
+    await Promise.all([onA.cancel(), onB.cancel()]);
+  });
+
+  it('turns 400 concurrent cold requests spread over both instances into 1 upstream call', async () => {
+    pair = await startPair();
+    const { a, b, sessionId } = pair;
+    pair.emulator.fault({ type: 'latency', ms: 100 }, { times: 1 });
+    const bodies = await Promise.all(
+      Array.from({ length: 400 }, (_, i) =>
+        (i % 2 === 0 ? a : b).get(unread(sessionId)).then((r) => r.json()),
+      ),
+    );
+    expect(bodies.every((body) => (body as { count: number }).count === 2)).toBe(true);
+    expect(pair.upstream()).toBe(1);
+    expect(a.relay.stats().upstreamCalls + b.relay.stats().upstreamCalls).toBe(1);
+  });
+
+  it('coalesces across instances per session: 20 sessions x 20 requests -> 20 upstream calls', async () => {
+    pair = await startPair();
+    const { a, b, emulator, website } = pair;
+    const sessions = Array.from({ length: 20 }, () =>
+      emulator.createSession(website.websiteId, { unread: 1 }),
+    );
+    const statuses = await Promise.all(
+      sessions.flatMap((sessionId) =>
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 === 0 ? a : b).get(unread(sessionId)).then((r) => r.status),
+        ),
+      ),
+    );
+    expect(statuses.every((status) => status === 200)).toBe(true);
+    expect(pair.upstream()).toBe(20);
+  });
+
+  it('shares the daily budget: dailyBudget 10 over two instances -> 10 upstream calls in all', async () => {
+    pair = await startPair({ dailyBudget: 10 });
+    const { a, b, emulator, website } = pair;
+    const sessions = Array.from({ length: 40 }, () =>
+      emulator.createSession(website.websiteId, { unread: 1 }),
+    );
+    const statuses = await Promise.all(
+      sessions.map((sessionId, i) =>
+        (i % 2 === 0 ? a : b).get(unread(sessionId)).then((r) => r.status),
+      ),
+    );
+    expect(statuses.filter((status) => status === 200)).toHaveLength(10);
+    expect(statuses.filter((status) => status === 503)).toHaveLength(30);
+    expect(pair.upstream()).toBe(10);
+    const key = `crisp-unread:${website.websiteId}:budget:${utcDay(Date.now())}`;
+    expect(await a.client.get(key)).toBe('10');
+    expect(await a.store.budgetUsed(utcDay(Date.now()))).toBe(10);
+  });
+
+  it('never passes the budget, whatever the concurrency (the counter is one Lua script)', async () => {
+    // Three instances' stores on one website, with another prefix.
+    const websiteId = crypto.randomUUID();
+    const shared = Array.from({ length: 3 }, () =>
+      redisStore({ client: connect(), websiteId, prefix: 'crisp-unread-test' }),
+    );
+    await until(async () => {
+      const states = await Promise.all(shared.map((store) => store.health!()));
+      return states.every((state) => state.status === 'ok');
+    }, 'the stores connecting');
+    const taken = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => shared[i % 3]!.takeBudget('2026-01-15', 50)),
+    );
+    expect(taken.filter(Boolean)).toHaveLength(50);
+    expect(await shared[0]!.budgetUsed('2026-01-15')).toBe(50);
+    const client = connect();
+    expect(await client.get(`crisp-unread-test:${websiteId}:budget:2026-01-15`)).toBe('50');
+    expect(await client.pttl(`crisp-unread-test:${websiteId}:budget:2026-01-15`)).toBeGreaterThan(
+      86_400_000,
+    );
+    await Promise.all(shared.map((store) => store.close!()));
+  });
+
+  it('namespaces its keys and stores nothing secret', async () => {
+    pair = await startPair({ ttlMs: 3_600_000 });
+    const { a, b, website, sessionId } = pair;
+    const onB = sseReader(await b.get(stream(sessionId)));
+    await until(() => onB.counts().length === 1, 'first event');
+    pair.hookTo(a);
+    pair.emulator.operatorSends(website.websiteId, sessionId);
+    await until(() => onB.counts().length === 2, 'the count on B');
+    const keys = await a.client.keys(`*${website.websiteId}*`);
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) expect(key.startsWith(`crisp-unread:${website.websiteId}:`)).toBe(true);
+    expect(keys).toContain(`crisp-unread:${website.websiteId}:count:${sessionId}`);
+    for (const key of keys) {
+      const value = (await a.client.type(key)) === 'string' ? await a.client.get(key) : '';
+      expect(value).not.toContain(website.key);
+      expect(value).not.toContain(webhookSecret);
+      expect(key).not.toContain(website.key);
+    }
+    expect(JSON.parse((await a.client.get(keys.find((k) => k.includes(':count:'))!))!)).toEqual({
+      count: 3,
+      readAt: expect.any(Number),
+      changedAt: expect.any(Number),
+    });
+    await onB.cancel();
+  });
+
+  it('keeps serving when one instance stops under load; no update is lost', async () => {
+    pair = await startPair({ ttlMs: 100, timeoutMs: 2000 });
+    const { a, b, emulator, website } = pair;
+    const sessions = Array.from({ length: 5 }, () =>
+      emulator.createSession(website.websiteId, { unread: 1 }),
+    );
+    const streamsOnB = await Promise.all(
+      sessions.map(async (sessionId) => sseReader(await b.get(stream(sessionId)))),
+    );
+    await until(() => streamsOnB.every((sse) => sse.counts().length >= 1), 'first events');
+    // Slow upstream reads, so that A holds leases when it stops.
+    const slow = emulator.fault({ type: 'latency', ms: 50 });
+    let stopped = false;
+    const load = async (instance: Instance, failures: number[]) => {
+      for (let round = 0; round < 30; round++) {
+        await Promise.all(
+          sessions.map((sessionId) =>
+            instance.get(unread(sessionId)).then(
+              (response) => {
+                if (response.status !== 200) failures.push(response.status);
+              },
+              () => {
+                if (instance === b || !stopped) failures.push(0);
+              },
+            ),
+          ),
+        );
+        if (instance === a && stopped) return;
+      }
+    };
+    const failuresOnA: number[] = [];
+    const failuresOnB: number[] = [];
+    const loadA = load(a, failuresOnA);
+    const loadB = load(b, failuresOnB);
+    await until(() => emulator.requestCount() >= 10, 'reads under load');
+    // And A is in the middle of a read that B waits for when it stops.
+    const cold = emulator.createSession(website.websiteId, { unread: 6 });
+    emulator.fault({ type: 'hang' }, { sessionId: cold, times: 1 });
+    const onA = a.get(unread(cold)).catch(() => null);
+    const lease = `crisp-unread:${website.websiteId}:lease:read:${cold}`;
+    await until(async () => (await b.client.exists(lease)) === 1, 'A holding the lease');
+    const onB = b.get(unread(cold)).then((r) => r.json());
+    stopped = true;
+    await a.served.close();
+    await Promise.all([loadA, loadB, onA]);
+    expect(await onB).toMatchObject({ count: 6, stale: false });
+    expect(failuresOnB).toEqual([]);
+    slow.clear();
+
+    // After A is gone, a hook to B reaches B's streams and B's GETs.
+    pair.hookTo(b);
+    const target = sessions[0]!;
+    const before = streamsOnB[0]!.counts().length;
+    const count = emulator.operatorSends(website.websiteId, target, 3);
+    await until(
+      () => streamsOnB[0]!.counts().at(-1)?.count === count,
+      'the new count on the stream of B',
+    );
+    expect(streamsOnB[0]!.counts().length).toBeGreaterThan(before);
+    expect(await (await b.get(unread(target))).json()).toMatchObject({ count, stale: false });
+    const deliveries = await emulator.webhooksDelivered();
+    expect(deliveries.every((delivery) => delivery.status === 200)).toBe(true);
+    await Promise.all(streamsOnB.map((sse) => sse.cancel()));
+  });
+
+  it('does not wait forever on a lease left by an instance that died holding it', async () => {
+    pair = await startPair({ timeoutMs: 500 });
+    const { b, website, sessionId } = pair;
+    // What a crashed instance leaves: a lease nobody gives back (it expires with timeoutMs + 1 s).
+    const lease = `crisp-unread:${website.websiteId}:lease:read:${sessionId}`;
+    await b.client.set(lease, 'dead-instance', 'PX', 1500);
+    const bodies = await Promise.all(
+      Array.from({ length: 20 }, () => b.get(unread(sessionId)).then((r) => r.json())),
+    );
+    expect(bodies.every((body) => (body as { count: number }).count === 2)).toBe(true);
+    expect(pair.upstream()).toBe(1);
+  });
+
+  it('starts while Redis is unreachable: serves from memory, says degraded, closes cleanly', async () => {
+    const emulator = await startCrispEmulator();
+    const website = emulator.createWebsite();
+    const sessionId = emulator.createSession(website.websiteId, { unread: 5 });
+    // A port nothing listens on.
+    const nowhere = new Redis(`redis://127.0.0.1:${await freePort()}`, clientOptions);
+    nowhere.on('error', () => undefined);
+    const logs: string[] = [];
+    const relay = createUnreadRelay({
+      websiteId: website.websiteId,
+      identifier: website.identifier,
+      key: website.key,
+      baseUrl: emulator.url,
+      rateLimit: false,
+      store: redisStore({ client: nowhere, operationTimeoutMs: 200 }),
+      log: (line) => logs.push(line),
+    });
+    const ask = (path: string) => relay.fetch(new Request(`http://relay.test${path}`));
+    expect(await (await ask('/healthz')).json()).toEqual({
+      status: 'degraded',
+      redis: 'unreachable',
+    });
+    const bodies = await Promise.all(
+      Array.from({ length: 50 }, () => ask(unread(sessionId)).then((r) => r.json())),
+    );
+    expect(bodies.every((body) => (body as { count: number }).count === 5)).toBe(true);
+    expect(emulator.requestCount()).toBe(1);
+    expect(logs.some((line) => line.includes('Redis is unreachable'))).toBe(true);
+    await relay.close();
+    nowhere.disconnect();
+    await emulator.close();
+  });
+
+  it('refuses a client that is not an ioredis client, and a bad prefix', () => {
+    expect(() => redisStore({ client: {} as never })).toThrow(/ioredis client/);
+    expect(() => redisStore({ client: connect(), prefix: 'has space' })).toThrow(/prefix/);
+  });
+
+  it('exports redisCache as another name of redisStore', () => {
+    expect(redisCache).toBe(redisStore);
+  });
+});
+
+describe.skipIf(Boolean(process.env.REDIS_URL))(
+  'redisStore: Redis goes away and comes back',
+  () => {
+    let pair: Pair;
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => {
+      rejections.push(reason);
+    };
+    let streamOnA: ReturnType<typeof sseReader>;
+    let streamOnB: ReturnType<typeof sseReader>;
+
+    beforeAll(async () => {
+      process.on('unhandledRejection', onRejection);
+      pair = await startPair({ ttlMs: 3_600_000 });
+      streamOnA = sseReader(await pair.a.get(stream(pair.sessionId)));
+      streamOnB = sseReader(await pair.b.get(stream(pair.sessionId)));
+      await until(
+        () => streamOnA.counts().length === 1 && streamOnB.counts().length === 1,
+        'first events',
+      );
+    });
+
+    afterAll(async () => {
+      await streamOnA?.cancel();
+      await streamOnB?.cancel();
+      await pair?.close();
+      process.off('unhandledRejection', onRejection);
+    });
+
+    it('Redis stopped: /healthz says degraded, GETs still answer, hooks still reach local streams', async () => {
+      const { a, b, emulator, website, sessionId } = pair;
+      await redis.stop();
+      for (const instance of [a, b]) {
+        await until(async () => (await instance.health()).status === 'degraded', 'degraded');
+        const response = await instance.get('/healthz');
+        expect(response.status).toBe(200);
+        expect(await response.json()).toEqual({ status: 'degraded', redis: 'unreachable' });
+      }
+      // Cached counts come from each instance's memory, cold ones from Crisp.
+      for (const instance of [a, b]) {
+        expect(await (await instance.get(unread(sessionId))).json()).toMatchObject({ count: 2 });
+        const cold = emulator.createSession(website.websiteId, { unread: 4 });
+        const response = await instance.get(unread(cold));
+        expect(response.status).toBe(200);
+        expect(await response.json()).toMatchObject({ count: 4, stale: false });
+      }
+      // A hook to A still reaches A's own streams.
+      pair.hookTo(a);
+      emulator.operatorSends(website.websiteId, sessionId);
+      await until(() => streamOnA.counts().length === 2, 'the count on A');
+      expect(streamOnA.counts().at(-1)).toMatchObject({ count: 3 });
+      expect((await emulator.webhooksDelivered()).every((d) => d.status === 200)).toBe(true);
+      expect(a.logs.some((line) => line.includes('Redis is unreachable'))).toBe(true);
+      // A bounded wait for stray rejections from commands that were in flight.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(rejections).toEqual([]);
+    });
+
+    it('Redis back on the same port: healthy again, and pub/sub carries hooks across again', async () => {
+      const { a, b, emulator, website, sessionId } = pair;
+      await redis.restart();
+      for (const instance of [a, b]) {
+        await until(async () => (await instance.health()).status === 'ok', 'healthy again', 20_000);
+      }
+      expect(a.logs.some((line) => line.includes('Redis is reachable again'))).toBe(true);
+      const seenOnB = streamOnB.counts().length;
+      pair.hookTo(a);
+      const count = emulator.operatorSends(website.websiteId, sessionId);
+      await until(() => streamOnB.counts().at(-1)?.count === count, 'the count on B');
+      expect(streamOnB.counts().length).toBeGreaterThan(seenOnB);
+      // The calls counted while Redis was away were added back to the shared counter.
+      const used = Number(
+        await a.client.get(`crisp-unread:${website.websiteId}:budget:${utcDay(Date.now())}`),
+      );
+      expect(used).toBeGreaterThanOrEqual(a.relay.stats().upstreamCalls);
+      expect(rejections).toEqual([]);
+    });
+  },
+);

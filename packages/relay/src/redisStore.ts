@@ -1,0 +1,519 @@
+import { UnreadError } from '@crisp-unread/core';
+import { memoryStore } from './memoryStore';
+import type {
+  CachedCount,
+  RelayMessage,
+  RelayStore,
+  RelayStoreContext,
+  StoreHealth,
+  UpstreamFailure,
+} from './types';
+
+/**
+ * The part of an ioredis client the store uses (`new Redis(…)` from `ioredis` 5 fits). Declared
+ * here so that the relay has no dependency on ioredis: install it yourself.
+ */
+export interface RedisClientLike {
+  /** ioredis' connection state: commands are only sent while it is `'ready'`. */
+  readonly status: string;
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, px: 'PX', milliseconds: number): Promise<unknown>;
+  set(key: string, value: string, px: 'PX', milliseconds: number, nx: 'NX'): Promise<unknown>;
+  eval(script: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>;
+  publish(channel: string, message: string): Promise<unknown>;
+  ping(): Promise<unknown>;
+  /** A new connection with the same options (the subscriber). */
+  duplicate(): RedisSubscriberLike;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'ready' | 'close' | 'end', listener: () => void): unknown;
+  removeListener(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener(event: 'ready' | 'close' | 'end', listener: () => void): unknown;
+}
+
+/** The connection that receives pub/sub messages (a subscriber connection sends no commands). */
+export interface RedisSubscriberLike {
+  readonly status: string;
+  connect(): Promise<unknown>;
+  subscribe(...channels: string[]): Promise<unknown>;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+  on(event: 'message', listener: (channel: string, message: string) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'ready' | 'close' | 'end', listener: () => void): unknown;
+  removeListener(event: 'message', listener: (channel: string, message: string) => void): unknown;
+  removeListener(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener(event: 'ready' | 'close' | 'end', listener: () => void): unknown;
+}
+
+/** Options of `redisStore`. */
+export interface RedisStoreOptions {
+  /**
+   * An ioredis client. The store never closes it (it is yours). Recommended options: see the
+   * README (`maxRetriesPerRequest: 1`, a short `connectTimeout`).
+   */
+  client: RedisClientLike;
+  /**
+   * The connection for pub/sub. Defaults to `client.duplicate()`, which the store owns and closes.
+   */
+  subscriber?: RedisSubscriberLike;
+  /** The first part of every key and channel: `<prefix>:<websiteId>:…`. Defaults to `'crisp-unread'`. */
+  prefix?: string;
+  /** The website id of the namespace. Defaults to the relay's (given when the relay starts). */
+  websiteId?: string;
+  /** How long one Redis command may take before the store answers from memory. Defaults to `1000`. */
+  operationTimeoutMs?: number;
+  /** Sessions kept in the in-memory fallback cache. Defaults to `100000`. */
+  maxLocalEntries?: number;
+  /** The clock (epoch ms), for tests. Defaults to `Date.now`. */
+  now?: () => number;
+}
+
+const DOWN: unique symbol = Symbol('redis-down');
+type Down = typeof DOWN;
+
+// One upstream call more if fewer than the limit were counted; the counter never passes the limit
+// because of this script. `floor` and `pending` bring back what an instance counted (and saw)
+// while Redis was unreachable: the counter becomes max(stored, floor) + pending.
+const takeBudgetScript = `
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+local floor = tonumber(ARGV[2])
+if floor > used then used = floor end
+used = used + tonumber(ARGV[3])
+local took = 0
+if used < tonumber(ARGV[1]) then
+  used = used + 1
+  took = 1
+end
+redis.call('SET', KEYS[1], used, 'PX', ARGV[4])
+return { took, used }
+`;
+
+// Gives a lease back only if it is still ours (it may have expired and been taken since).
+const releaseScript = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+// Keeps the later of two pauses.
+const pauseScript = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+return 1
+`;
+
+const budgetKeepMs = 2 * 86_400_000;
+const remoteRetainMs = 86_400_000;
+
+function misconfigured(message: string): never {
+  throw new UnreadError('misconfigured', `crisp-unread relay: redisStore: ${message}`);
+}
+
+function randomId(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+function isEntry(value: unknown): value is CachedCount {
+  if (typeof value !== 'object' || value === null) return false;
+  const { count, readAt, changedAt } = value as Record<string, unknown>;
+  return (
+    (count === null || (typeof count === 'number' && Number.isFinite(count))) &&
+    typeof readAt === 'number' &&
+    typeof changedAt === 'number'
+  );
+}
+
+function isFailure(value: unknown): value is UpstreamFailure {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { code?: unknown }).code === 'string'
+  );
+}
+
+/** A message read from the channel, checked field by field, or `null`. */
+function readMessage(value: unknown): RelayMessage | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { sessionId, entry, failure, released } = value as Record<string, unknown>;
+  if (typeof sessionId !== 'string') return null;
+  if (isEntry(entry)) return { sessionId, entry };
+  if (isFailure(failure)) return { sessionId, failure };
+  if (released === true) return { sessionId, released: true };
+  return null;
+}
+
+/**
+ * A `RelayStore` in Redis, shared by every relay instance that uses the same Redis and website:
+ * cached counts with their TTL, the single-flight lease of each session (`SET NX PX`), the daily
+ * budget as one counter per UTC day (a Lua script, so concurrent instances never pass the limit),
+ * and one pub/sub channel per website that carries fresh counts to every instance's streams.
+ *
+ * When Redis cannot be reached the store never throws: it answers from this instance's memory
+ * (the cache, leases, pub/sub, and a budget that is then per instance) and reports `degraded` to
+ * `GET /healthz`; when the client reconnects it uses Redis again and subscribes again.
+ *
+ * Keys: `<prefix>:<websiteId>:count:<sessionId>`, `…:lease:read:<sessionId>`,
+ * `…:lease:hook:<signature>`, `…:budget:<YYYY-MM-DD>`, `…:paused`; channel `…:events`.
+ * Nothing secret is stored (no key, no web hook secret).
+ */
+export function redisStore(options: RedisStoreOptions): RelayStore {
+  if (typeof options !== 'object' || options === null) misconfigured('needs an options object.');
+  const { client } = options;
+  if (
+    typeof client !== 'object' ||
+    client === null ||
+    typeof client.get !== 'function' ||
+    typeof client.eval !== 'function' ||
+    typeof client.publish !== 'function'
+  ) {
+    misconfigured('`client` must be an ioredis client (`new Redis(url)`).');
+  }
+  const prefix = options.prefix ?? 'crisp-unread';
+  if (typeof prefix !== 'string' || !/^[\w.:-]{1,64}$/.test(prefix)) {
+    misconfigured('`prefix` must be 1 to 64 letters, digits, `_`, `.`, `:` or `-`.');
+  }
+  const timeoutMs = options.operationTimeoutMs ?? 1000;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
+    misconfigured('`operationTimeoutMs` must be a positive number.');
+  }
+  const now = options.now ?? Date.now;
+  const local = memoryStore({ now, maxEntries: options.maxLocalEntries ?? 100_000 });
+  const instance = randomId();
+  const listeners = new Map<string, Set<(message: RelayMessage) => void>>();
+  const owned = new Map<string, { token: string; inRedis: boolean; expiresAt: number }>();
+  const budgets = new Map<string, { seen: number; pending: number }>();
+  let pausedUntil: number | undefined;
+  let websiteId = options.websiteId?.toLowerCase();
+  let log: (line: string) => void = () => {};
+  let closed = false;
+  let failing = false;
+  let subscribed = false;
+  let subscription: Promise<void> | null = null;
+  let subscriber: RedisSubscriberLike | undefined;
+  const ownsSubscriber = options.subscriber === undefined;
+  let reported: 'ok' | 'degraded' | undefined;
+
+  const namespace = () => {
+    if (!websiteId) misconfigured('no website id: pass `websiteId` or give it to a relay.');
+    return `${prefix}:${websiteId}:`;
+  };
+  const channel = () => `${namespace()}events`;
+
+  const healthy = () =>
+    !closed &&
+    client.status === 'ready' &&
+    !failing &&
+    subscribed &&
+    subscriber?.status === 'ready';
+
+  /** Logs each change between healthy and degraded once. */
+  const report = () => {
+    if (closed || !websiteId) return;
+    const state = healthy() ? 'ok' : 'degraded';
+    if (state === reported) return;
+    // The first state is only worth a line when it is bad.
+    if (reported !== undefined || state === 'degraded') {
+      log(
+        state === 'ok'
+          ? 'crisp-unread relay: Redis is reachable again; sharing state through it.'
+          : 'crisp-unread relay: Redis is unreachable; serving from this instance (budget per instance).',
+      );
+    }
+    reported = state;
+  };
+
+  /** Runs one command when the client is ready, within the timeout; `DOWN` otherwise. */
+  async function attempt<T>(run: () => Promise<T>): Promise<T | Down> {
+    if (closed || client.status !== 'ready') {
+      report();
+      return DOWN;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const command = Promise.resolve().then(run);
+      command.catch(() => undefined);
+      const result = await Promise.race([
+        command,
+        new Promise<Down>((resolve) => {
+          timer = setTimeout(() => resolve(DOWN), timeoutMs);
+        }),
+      ]);
+      failing = result === DOWN;
+      return result;
+    } catch {
+      failing = true;
+      return DOWN;
+    } finally {
+      clearTimeout(timer);
+      report();
+    }
+  }
+
+  const deliver = (message: RelayMessage) => {
+    for (const listener of [...(listeners.get(message.sessionId) ?? [])]) {
+      try {
+        listener(message);
+      } catch {
+        // A listener's failure is its own.
+      }
+    }
+  };
+
+  const onMessage = (from: string, text: string) => {
+    if (closed || from !== channel()) return;
+    let envelope: unknown;
+    try {
+      envelope = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (typeof envelope !== 'object' || envelope === null) return;
+    const { instance: sender, message: raw } = envelope as Record<string, unknown>;
+    if (sender === instance) return;
+    const message = readMessage(raw);
+    if (!message) return;
+    // Keeps this instance's memory warm, for when Redis goes away.
+    if ('entry' in message) {
+      local.setCount(message.sessionId, message.entry, remoteRetainMs).catch(() => undefined);
+    }
+    deliver(message);
+  };
+  const onSubscriberReady = () => {
+    if (closed || !subscriber) return;
+    const current = subscriber
+      .subscribe(channel())
+      .then(
+        () => {
+          subscribed = true;
+        },
+        () => {
+          subscribed = false;
+        },
+      )
+      .finally(report);
+    subscription = current;
+  };
+  const onSubscriberClose = () => {
+    subscribed = false;
+    report();
+  };
+  const onClientReady = () => {
+    failing = false;
+    report();
+  };
+  const onClientClose = () => report();
+  const onError = () => {
+    // ioredis reports every failed reconnection here; the state changes are logged by `report`.
+  };
+
+  const start = () => {
+    if (subscriber || closed) return;
+    subscriber = options.subscriber ?? client.duplicate();
+    subscriber.on('message', onMessage);
+    subscriber.on('error', onError);
+    subscriber.on('ready', onSubscriberReady);
+    subscriber.on('close', onSubscriberClose);
+    subscriber.on('end', onSubscriberClose);
+    client.on('error', onError);
+    client.on('ready', onClientReady);
+    client.on('close', onClientClose);
+    if (subscriber.status === 'ready') onSubscriberReady();
+    else if (subscriber.status === 'wait') subscriber.connect().catch(() => undefined);
+  };
+  if (websiteId) start();
+
+  /** Waits (bounded) for the channel subscription when Redis is there, so no message is missed. */
+  const subscriptionReady = async () => {
+    if (subscribed || !subscription || subscriber?.status !== 'ready') return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      subscription,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  };
+
+  const budgetOf = (day: string) => {
+    let budget = budgets.get(day);
+    if (!budget) {
+      budget = { seen: 0, pending: 0 };
+      for (const other of budgets.keys()) if (other < day) budgets.delete(other);
+      budgets.set(day, budget);
+    }
+    return budget;
+  };
+
+  const sweepOwned = () => {
+    if (owned.size < 1000) return;
+    const at = now();
+    for (const [key, lease] of owned) if (lease.expiresAt <= at) owned.delete(key);
+  };
+
+  return {
+    attach(context: RelayStoreContext) {
+      const id = context.websiteId.toLowerCase();
+      if (websiteId && websiteId !== id) {
+        misconfigured(`this store belongs to website ${websiteId}; use one store per website.`);
+      }
+      websiteId = id;
+      log = context.log;
+      start();
+    },
+
+    async getCount(sessionId) {
+      const key = `${namespace()}count:${sessionId}`;
+      const text = await attempt(() => client.get(key));
+      if (typeof text === 'string') {
+        try {
+          const entry: unknown = JSON.parse(text);
+          if (isEntry(entry)) return entry;
+        } catch {
+          // A value we did not write: ignored.
+        }
+      }
+      // Redis is down, or lost the key (restarted without persistence): this instance's copy.
+      return local.getCount(sessionId);
+    },
+
+    async setCount(sessionId, entry, retainMs) {
+      await local.setCount(sessionId, entry, retainMs);
+      const value = JSON.stringify({
+        count: entry.count,
+        readAt: entry.readAt,
+        changedAt: entry.changedAt,
+      });
+      const key = `${namespace()}count:${sessionId}`;
+      await attempt(() => client.set(key, value, 'PX', Math.max(1, Math.ceil(retainMs))));
+    },
+
+    async acquire(key, leaseMs) {
+      sweepOwned();
+      const token = randomId();
+      const ms = Math.max(1, Math.ceil(leaseMs));
+      const redisKey = `${namespace()}lease:${key}`;
+      const taken = await attempt(() => client.set(redisKey, token, 'PX', ms, 'NX'));
+      if (taken === DOWN) {
+        if (!(await local.acquire(key, leaseMs))) return false;
+        owned.set(key, { token, inRedis: false, expiresAt: now() + ms });
+        return true;
+      }
+      if (taken !== 'OK') return false;
+      owned.set(key, { token, inRedis: true, expiresAt: now() + ms });
+      return true;
+    },
+
+    async release(key) {
+      const lease = owned.get(key);
+      if (!lease) return;
+      owned.delete(key);
+      if (!lease.inRedis) return local.release(key);
+      const redisKey = `${namespace()}lease:${key}`;
+      // Not given back (Redis down): it expires on its own.
+      await attempt(() => client.eval(releaseScript, 1, redisKey, lease.token));
+    },
+
+    async takeBudget(day, limit) {
+      const budget = budgetOf(day);
+      const pending = budget.pending;
+      const key = `${namespace()}budget:${day}`;
+      const result = await attempt(() =>
+        client.eval(takeBudgetScript, 1, key, limit, budget.seen, pending, budgetKeepMs),
+      );
+      if (Array.isArray(result) && result.length === 2) {
+        budget.pending -= pending;
+        budget.seen = Math.max(budget.seen, Number(result[1]) || 0);
+        return Number(result[0]) === 1;
+      }
+      // Redis unreachable: spend from what this instance last saw of the shared counter.
+      if (budget.seen + budget.pending >= limit) return false;
+      budget.pending++;
+      return true;
+    },
+
+    async budgetUsed(day) {
+      const budget = budgetOf(day);
+      const key = `${namespace()}budget:${day}`;
+      const text = await attempt(() => client.get(key));
+      const stored = typeof text === 'string' ? Number(text) || 0 : 0;
+      return Math.max(stored, budget.seen) + budget.pending;
+    },
+
+    async getPausedUntil() {
+      const key = `${namespace()}paused`;
+      const text = await attempt(() => client.get(key));
+      const shared = typeof text === 'string' ? Number(text) || 0 : 0;
+      const until = Math.max(shared, pausedUntil ?? 0);
+      return until > 0 ? until : undefined;
+    },
+
+    async setPausedUntil(until) {
+      pausedUntil = Math.max(pausedUntil ?? 0, until);
+      const ms = Math.ceil(until - now());
+      if (ms <= 0) return;
+      const key = `${namespace()}paused`;
+      await attempt(() => client.eval(pauseScript, 1, key, until, ms));
+    },
+
+    async publish(message) {
+      // This instance's listeners at once, whatever Redis does; the others through the channel.
+      deliver(message);
+      const text = JSON.stringify({ instance, message });
+      const target = channel();
+      await attempt(() => client.publish(target, text));
+    },
+
+    async subscribe(sessionId, listener) {
+      let set = listeners.get(sessionId);
+      if (!set) {
+        set = new Set();
+        listeners.set(sessionId, set);
+      }
+      set.add(listener);
+      await subscriptionReady();
+      return async () => {
+        set.delete(listener);
+        if (set.size === 0 && listeners.get(sessionId) === set) listeners.delete(sessionId);
+      };
+    },
+
+    async health(): Promise<StoreHealth> {
+      if (client.status === 'ready' && !closed) await attempt(() => client.ping());
+      return healthy() ? { status: 'ok' } : { status: 'degraded', redis: 'unreachable' };
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      listeners.clear();
+      owned.clear();
+      await local.close?.();
+      client.removeListener('error', onError);
+      client.removeListener('ready', onClientReady);
+      client.removeListener('close', onClientClose);
+      const own = subscriber;
+      if (!own) return;
+      own.removeListener('message', onMessage);
+      own.removeListener('ready', onSubscriberReady);
+      own.removeListener('close', onSubscriberClose);
+      own.removeListener('end', onSubscriberClose);
+      if (!ownsSubscriber) return;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        await Promise.race([
+          own.quit(),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error('quit timed out')), timeoutMs);
+          }),
+        ]);
+      } catch {
+        own.disconnect();
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** `redisStore` under the name the issue used. */
+export const redisCache = redisStore;
