@@ -3,7 +3,7 @@
 // Each sets up what it needs on a fresh machine (pnpm, dependencies, and for the tests the system
 // packages the browser and Redis tests use), then runs. Only Node and npm are assumed.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -143,10 +143,12 @@ function test() {
       cwd: join(root, dir),
     });
   }
+  const summary = `tests: ${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`;
   console.log(`\n${totals.files} test files`);
-  console.log(
-    `tests: ${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`,
-  );
+  console.log(summary);
+  // .ci/run repeats it as its closing line, after the demo and the benchmark.
+  mkdirSync(join(root, '.tmp'), { recursive: true });
+  writeFileSync(join(root, '.tmp', 'test-summary.txt'), `${summary}\n`);
   if (totals.passed === 0) fail('No test ran.');
 }
 
@@ -176,8 +178,19 @@ function countTests(output) {
   return totals;
 }
 
+/** `pnpm bench` (with `--quick` in CI) and the size-limit budgets, set up like the others. */
+function bench(args) {
+  install();
+  systemPackages();
+  log('Size budgets (size-limit)');
+  pnpm(['run', 'size']);
+  log(`Benchmarks${args.length ? ` (${args.join(' ')})` : ''}`);
+  pnpm(['run', 'bench', ...(args.length ? ['--', ...args] : [])]);
+}
+
 checkNode();
 if (task === 'demo') demo();
 else if (task === 'test') test();
+else if (task === 'bench') bench(process.argv.slice(3));
 else if (task === 'install') install();
-else fail(`Unknown task ${JSON.stringify(task)}: use demo or test.`);
+else fail(`Unknown task ${JSON.stringify(task)}: use demo, test or bench.`);

@@ -1,0 +1,111 @@
+// Bundle sizes, minified + gzipped: the very figures of `pnpm size` (size-limit with the root
+// .size-limit.json, preset-small-lib: esbuild + gzip level 9), plus which packages the badge path
+// is made of (esbuild's metafile, minified bytes before gzip).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { Group, Row } from '../util';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+
+interface SizeLimitResult {
+  name: string;
+  passed?: boolean;
+  size: number;
+  sizeLimit?: number;
+}
+
+interface Check {
+  name: string;
+  metric: string;
+  goal: number;
+  baseline?: string;
+}
+
+const checks: Check[] = [
+  { name: 'core (', metric: "core's own code (rxjs, query-core, zod external)", goal: 4000 },
+  { name: 'react adapter', metric: 'react adapter (react, core external)', goal: 1000 },
+  { name: 'vue adapter', metric: 'vue adapter (vue, core external)', goal: 1000 },
+  {
+    name: 'React badge path',
+    metric: 'whole React badge path (core + react + rxjs + query-core + zod)',
+    goal: 18_000,
+    baseline: 'baseline:',
+  },
+];
+
+/** Minified bytes per package of an entry, largest first. */
+async function breakdown(entry: string, external: string[]): Promise<string> {
+  const result = await build({
+    entryPoints: [join(root, entry)],
+    bundle: true,
+    minify: true,
+    treeShaking: true,
+    format: 'esm',
+    external,
+    write: false,
+    metafile: true,
+    outdir: join(root, 'bench', '.tmp'),
+    logLevel: 'silent',
+  });
+  const bytes = new Map<string, number>();
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const [path, input] of Object.entries(output.inputs)) {
+      const match = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)/.exec(
+        path,
+      );
+      const name = match?.[1] ?? (path.includes('packages/') ? path.split('/')[1]! : 'entry');
+      const label = path.includes('packages/core/') ? '@crisp-unread/core' : name;
+      bytes.set(label, (bytes.get(label) ?? 0) + input.bytesInOutput);
+    }
+  }
+  return [...bytes]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, size]) => `${name} ${(size / 1000).toFixed(1)} kB`)
+    .join(', ');
+}
+
+export const sizes: Group = async ({ log }) => {
+  for (const dist of ['core', 'react', 'vue']) {
+    if (!existsSync(join(root, 'packages', dist, 'dist', 'index.js'))) {
+      throw new Error(`packages/${dist}/dist is missing: run pnpm exec turbo run build first`);
+    }
+  }
+  log('size-limit --json (the root .size-limit.json)');
+  const run = spawnSync(join(root, 'node_modules', '.bin', 'size-limit'), ['--json'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  // size-limit exits 1 when a budget fails; its JSON is still the answer.
+  let results: SizeLimitResult[];
+  try {
+    results = JSON.parse(run.stdout) as SizeLimitResult[];
+  } catch {
+    throw new Error(`size-limit gave no JSON (exit ${run.status}): ${run.stderr || run.stdout}`);
+  }
+  const find = (prefix: string) => results.find((result) => result.name.startsWith(prefix));
+  const rows: Row[] = [];
+  for (const check of checks) {
+    const result = find(check.name);
+    const baseline = check.baseline ? find(check.baseline) : undefined;
+    rows.push({
+      group: 'sizes',
+      metric: check.metric,
+      value: result?.size ?? null,
+      unit: 'B gzip',
+      baseline: baseline?.size ?? null,
+      baselineLabel: baseline ? '@tanstack/react-query useQuery badge' : '',
+      goal: `<= ${check.goal} B (${check.goal / 1000} kB)`,
+      pass: result ? result.size <= check.goal : null,
+      ...(result ? {} : { note: `no size-limit entry named "${check.name}…"` }),
+    });
+  }
+  const badge = rows.at(-1)!;
+  badge.note = `minified, before gzip: ${await breakdown('bench/src/entries/badge.js', [
+    'react',
+    'react-dom',
+  ])}`;
+  return rows;
+};
