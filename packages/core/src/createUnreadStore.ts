@@ -150,7 +150,6 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
         const next = plan({
           now: Date.now(),
           state: current,
-          failures,
           errorDelayMs: errorDelay?.ms,
           active: active() && !pushLive,
           pollIntervalMs: config.pollIntervalMs,

@@ -13,8 +13,6 @@ export type Plan =
 export interface PlanInput {
   now: number;
   state: QueryState<number, UnreadError>;
-  /** Consecutive failed reads seen for this session. */
-  failures: number;
   /** The backoff delay chosen for the current error (random, so chosen once per error). */
   errorDelayMs: number | undefined;
   active: boolean;

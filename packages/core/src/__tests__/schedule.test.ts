@@ -24,7 +24,6 @@ const input = (
 ): PlanInput => ({
   now: 100_000,
   state: { ...base, ...state },
-  failures: 0,
   errorDelayMs: undefined,
   active: true,
   pollIntervalMs: 30_000,
