@@ -47,6 +47,7 @@ describe('useUnread against the Crisp emulator', () => {
       sessionId,
       pollIntervalMs: 100,
       pauseWhenHidden: false,
+      crossTab: false,
       retry: false,
     });
     let renders = 0;

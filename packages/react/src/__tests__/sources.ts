@@ -39,6 +39,8 @@ export function testStore(
     sessionId,
     pollIntervalMs: 1000,
     pauseWhenHidden: false,
+    // One page, no other tabs: the adapter's tests do not wait for a cross-tab lead.
+    crossTab: false,
     retry: false,
     graceMs,
   });

@@ -25,6 +25,7 @@ describe('useUnread against the Crisp emulator', () => {
       sessionId,
       pollIntervalMs: 100,
       pauseWhenHidden: false,
+      crossTab: false,
       graceMs: 0,
     });
     let updates = 0;

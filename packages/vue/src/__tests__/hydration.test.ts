@@ -15,7 +15,12 @@ const Badge = defineComponent({
 
 const stores: UnreadStore[] = [];
 const storeFor = (source: ReturnType<typeof scriptedSource>) => {
-  const store = createUnreadStore({ source, sessionId: sessionA, pauseWhenHidden: false });
+  const store = createUnreadStore({
+    source,
+    sessionId: sessionA,
+    pauseWhenHidden: false,
+    crossTab: false,
+  });
   stores.push(store);
   return store;
 };

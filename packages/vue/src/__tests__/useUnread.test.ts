@@ -26,6 +26,8 @@ function makeStore(options: Options) {
     sessionId: sessionA,
     pollIntervalMs: 1000,
     pauseWhenHidden: false,
+    // One page, no other tabs: the adapter's tests do not wait for a cross-tab lead.
+    crossTab: false,
     graceMs: 0,
     ...options,
   });
