@@ -23,6 +23,7 @@ import {
   repeat,
   retry,
   Subject,
+  Subscription,
   share,
   skip,
   switchMap,
@@ -118,16 +119,41 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
       const queryState = (): QueryState<number, UnreadError> => observer.getCurrentQuery().state;
       // One tab polls per key and broadcasts its reads: the others wait as if hidden until the lead
       // comes to them (crossTab.ts).
-      const tabs = config.crossTab
-        ? joinCrossTab(queryClient, queryKey, queryHash, config.pollIntervalMs, () => update())
-        : undefined;
+      const tabs =
+        config.crossTab && !source.local
+          ? joinCrossTab(queryClient, queryKey, queryHash, config.pollIntervalMs, () => update())
+          : undefined;
       const active = () =>
         (tabs?.isLeader() ?? true) &&
         (!config.pauseWhenHidden || (focusManager.isFocused() && onlineManager.isOnline()));
       const fetchNow = () => observer.refetch({ cancelRefetch: false }).then(() => undefined);
 
+      // Pushes are opened by the tab that polls (the only one, without cross-tab): the others get
+      // the counts it writes through the tabs' channel, so a visitor's tabs hold one stream.
+      let pushes: Subscription | undefined;
+      const syncPushes = () => {
+        const wanted = source.watch !== undefined && (tabs?.isLeader() ?? true);
+        if (wanted && !pushes) {
+          const subscription = new Subscription();
+          pushes = subscription; // before subscribing: the first live value re-enters update()
+          subscription.add(
+            sharedPushes(queryClient, queryHash, () =>
+              pushCounts(source, sessionId, queryKey, config),
+            ).subscribe((isLive) => {
+              pushLive = isLive;
+              update();
+            }),
+          );
+        } else if (!wanted && pushes) {
+          pushes.unsubscribe();
+          pushes = undefined;
+          pushLive = false;
+        }
+      };
+
       const update = () => {
         if (subscriber.closed) return;
+        syncPushes();
         clearTimeout(timeout);
         timeout = undefined;
         const current = queryState();
@@ -171,14 +197,6 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
 
       const unsubscribeCache = queryClient.getQueryCache().subscribe(onCacheEvent);
       const unsubscribeObserver = observer.subscribe(() => {});
-      const pushes = source.watch
-        ? sharedPushes(queryClient, queryHash, () =>
-            pushCounts(source, sessionId, queryKey, config),
-          ).subscribe((isLive) => {
-            pushLive = isLive;
-            update();
-          })
-        : undefined;
       const unsubscribeFocus = config.pauseWhenHidden ? focusManager.subscribe(update) : undefined;
       const unsubscribeOnline = config.pauseWhenHidden
         ? onlineManager.subscribe(update)

@@ -18,6 +18,7 @@ export interface CrispChatboxOptions {
 /** A source reading the Crisp chatbox already on the page: no key, no request, instant updates. */
 export interface CrispChatboxSource extends UnreadSource {
   readonly kind: 'crisp-chatbox';
+  readonly local: true;
 }
 
 // There is no "unread count changed" event: these are the ones after which the count may differ.
@@ -53,6 +54,7 @@ export function crispChatbox(options: CrispChatboxOptions = {}): CrispChatboxSou
   return {
     kind: 'crisp-chatbox',
     scope: 'crisp-chatbox',
+    local: true,
     session$: events.session$,
     async read() {
       return readUnread();

@@ -55,6 +55,11 @@ export interface UnreadSource {
    * no `sessionId`.
    */
   readonly session$?: Observable<string | null>;
+  /**
+   * Reads and pushes cost nothing (the chatbox reads the page itself): every tab reads for itself,
+   * with no cross-tab lead.
+   */
+  readonly local?: boolean;
 }
 
 /** The backoff for transient failures (timeouts, network errors, 5xx, invalid responses). */

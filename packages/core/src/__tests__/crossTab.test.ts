@@ -1,5 +1,5 @@
 import { focusManager, QueryClient } from '@tanstack/query-core';
-import type { Subscription } from 'rxjs';
+import { Observable, type Subscription } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createUnreadStore } from '../createUnreadStore';
 import { browserCrossTab, type LockManagerLike } from '../crossTab';
@@ -372,6 +372,38 @@ describe.each([
     expect(FakeChannel.open.size).toBe(0);
     expect(locks?.size ?? 0).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('crossTab with a push source', () => {
+  it('opens the push stream in the leading tab only, and moves it with the lead', async () => {
+    const base = conversation(1);
+    const streams: { tab: string; signal: AbortSignal; next(count: number): void }[] = [];
+    const pushing = {
+      reads: base.reads,
+      sourceFor: (tab: string): UnreadSource => ({
+        ...base.sourceFor(tab),
+        watch: (_sessionId, { signal }) =>
+          new Observable<number>((subscriber) => {
+            streams.push({ tab, signal, next: (count) => subscriber.next(count) });
+          }),
+      }),
+    };
+    for (let i = 0; i < 3; i++) openTab(pushing);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(streams.map((stream) => stream.tab)).toEqual(['tab1']);
+    streams[0]!.next(5);
+    await settle();
+    for (const tab of tabs) expect(tab.state()).toMatchObject({ count: 5, status: 'ready' });
+
+    tabs[0]!.close();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(streams[0]!.signal.aborted).toBe(true);
+    const open = streams.filter((stream) => !stream.signal.aborted);
+    expect(open).toHaveLength(1);
+    open[0]!.next(7);
+    await settle();
+    for (const tab of tabs) expect(tab.state().count).toBe(7);
   });
 });
 
