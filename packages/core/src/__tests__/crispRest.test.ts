@@ -1,28 +1,13 @@
-import {
-  type CrispEmulator,
-  type EmulatedWebsite,
-  startCrispEmulator,
-} from '@crisp-unread/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CrispEmulator, EmulatedWebsite } from '@crisp-unread/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type CrispRestOptions, crispRest } from '../crispRest';
 import { isUnreadError, type UnreadError } from '../errors';
-import { restOptions, waitFor } from './emulator';
+import { restOptions, useEmulator, waitFor } from './emulator';
 
 let emulator: CrispEmulator;
 let website: EmulatedWebsite;
-
-beforeAll(async () => {
-  emulator = await startCrispEmulator();
-  website = emulator.createWebsite();
-});
-
-afterAll(async () => {
-  await emulator.close();
-});
-
-beforeEach(() => {
-  emulator.clearFaults();
-  emulator.clearRequests();
+useEmulator((started) => {
+  ({ emulator, website } = started);
 });
 
 const context = () => ({ signal: new AbortController().signal });

@@ -1,4 +1,9 @@
-import type { CrispEmulator, EmulatedWebsite } from '@crisp-unread/testing';
+import {
+  type CrispEmulator,
+  type EmulatedWebsite,
+  startCrispEmulator,
+} from '@crisp-unread/testing';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { UnreadState, UnreadStore } from '../types';
 
 /** Resolves once `predicate` holds, polling every few milliseconds; rejects after `timeoutMs`. */
@@ -44,4 +49,25 @@ export function conversation(unread?: unknown): unknown {
   };
   if (unread !== undefined) data.unread = unread;
   return { error: false, reason: 'resolved', data };
+}
+
+/**
+ * One emulator and website for a test file: started before its tests (handed to `ready`), closed
+ * after them, with faults and the request log cleared before each test.
+ */
+export function useEmulator(
+  ready: (started: { emulator: CrispEmulator; website: EmulatedWebsite }) => void,
+): void {
+  let emulator: CrispEmulator | undefined;
+  beforeAll(async () => {
+    emulator = await startCrispEmulator();
+    ready({ emulator, website: emulator.createWebsite() });
+  });
+  afterAll(async () => {
+    await emulator?.close();
+  });
+  beforeEach(() => {
+    emulator?.clearFaults();
+    emulator?.clearRequests();
+  });
 }

@@ -1,29 +1,14 @@
 // @vitest-environment happy-dom
-import {
-  type CrispEmulator,
-  type EmulatedWebsite,
-  startCrispEmulator,
-} from '@crisp-unread/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CrispEmulator, EmulatedWebsite } from '@crisp-unread/testing';
+import { afterEach, describe, expect, it } from 'vitest';
 import { isUnreadError } from '../errors';
 import { type GetUnreadMessageCountOptions, getUnreadMessageCount } from '../getUnreadMessageCount';
-import { restOptions } from './emulator';
+import { restOptions, useEmulator } from './emulator';
 
 let emulator: CrispEmulator;
 let website: EmulatedWebsite;
-
-beforeAll(async () => {
-  emulator = await startCrispEmulator();
-  website = emulator.createWebsite();
-});
-
-afterAll(async () => {
-  await emulator.close();
-});
-
-beforeEach(() => {
-  emulator.clearFaults();
-  emulator.clearRequests();
+useEmulator((started) => {
+  ({ emulator, website } = started);
 });
 
 type CrispWindow = { $crisp?: unknown };

@@ -1,29 +1,13 @@
-import {
-  type CrispEmulator,
-  type EmulatedWebsite,
-  type Fault,
-  startCrispEmulator,
-} from '@crisp-unread/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CrispEmulator, EmulatedWebsite, Fault } from '@crisp-unread/testing';
+import { describe, expect, it } from 'vitest';
 import { isUnreadError } from '../errors';
 import { type GetUnreadMessageCountOptions, getUnreadMessageCount } from '../getUnreadMessageCount';
-import { conversation, restOptions } from './emulator';
+import { conversation, restOptions, useEmulator } from './emulator';
 
 let emulator: CrispEmulator;
 let website: EmulatedWebsite;
-
-beforeAll(async () => {
-  emulator = await startCrispEmulator();
-  website = emulator.createWebsite();
-});
-
-afterAll(async () => {
-  await emulator.close();
-});
-
-beforeEach(() => {
-  emulator.clearFaults();
-  emulator.clearRequests();
+useEmulator((started) => {
+  ({ emulator, website } = started);
 });
 
 const count = (options: Partial<GetUnreadMessageCountOptions>) =>
