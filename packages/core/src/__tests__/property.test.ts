@@ -90,11 +90,17 @@ function expectedCode(status: number): UnreadErrorCode {
 /** What a JSON body becomes once it has been through the wire (NaN -> null, undefined dropped). */
 const onTheWire = (body: unknown): unknown => JSON.parse(JSON.stringify(body));
 
-// 421 Misdirected Request is left out: Node's fetch (undici) silently retries it on a new
-// connection, so the answer comes from the emulator's normal route instead of the fault.
+// Two statuses never reach the code under test as answers in Node: undici silently retries a 421
+// Misdirected Request on a new connection (the emulator's normal route answers instead of the
+// fault), and it fails a 407 Proxy Authentication Required itself, as a network error. Both are
+// transport matters of the runtime, not of a Crisp answer; getUnreadMessageCount still gives null.
+const transportStatuses = new Set([407, 421]);
 const status = fc.oneof(
   { weight: 3, arbitrary: fc.constant(200) },
-  { weight: 3, arbitrary: fc.integer({ min: 200, max: 599 }).filter((code) => code !== 421) },
+  {
+    weight: 3,
+    arbitrary: fc.integer({ min: 200, max: 599 }).filter((code) => !transportStatuses.has(code)),
+  },
   { weight: 1, arbitrary: fc.constantFrom(201, 202, 204, 304, 401, 403, 404, 420, 429, 500, 503) },
 );
 
