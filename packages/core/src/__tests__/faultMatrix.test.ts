@@ -1,34 +1,22 @@
-import {
-  type CrispEmulator,
-  type EmulatedWebsite,
-  type Fault,
-  startCrispEmulator,
-} from '@crisp-unread/testing';
+import type { CrispEmulator, EmulatedWebsite, Fault } from '@crisp-unread/testing';
 import { QueryClient } from '@tanstack/query-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createUnreadStore } from '../createUnreadStore';
 import { crispRest } from '../crispRest';
 import type { UnreadErrorCode } from '../errors';
 import type { UnreadStore } from '../types';
-import { conversation, recordStates, restOptions, sleep, waitFor } from './emulator';
+import { conversation, recordStates, restOptions, sleep, useEmulator, waitFor } from './emulator';
 
 let emulator: CrispEmulator;
 let website: EmulatedWebsite;
 let client: QueryClient;
 const cleanups: (() => void)[] = [];
-
-beforeAll(async () => {
-  emulator = await startCrispEmulator();
-  website = emulator.createWebsite();
-});
-
-afterAll(async () => {
-  await emulator.close();
+useEmulator((started) => {
+  ({ emulator, website } = started);
 });
 
 afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
-  emulator.clearFaults();
   client?.clear();
 });
 

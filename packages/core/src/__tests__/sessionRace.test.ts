@@ -1,35 +1,24 @@
-import {
-  type CrispEmulator,
-  type EmulatedWebsite,
-  startCrispEmulator,
-} from '@crisp-unread/testing';
+import type { CrispEmulator, EmulatedWebsite } from '@crisp-unread/testing';
 import { QueryClient } from '@tanstack/query-core';
 import fc from 'fast-check';
 import { BehaviorSubject } from 'rxjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createUnreadStore } from '../createUnreadStore';
 import { crispRest } from '../crispRest';
 import type { FetchLike } from '../http';
 import type { UnreadState } from '../types';
-import { recordStates, restOptions, sleep, waitFor } from './emulator';
+import { recordStates, restOptions, sleep, useEmulator, waitFor } from './emulator';
 
 let emulator: CrispEmulator;
 let website: EmulatedWebsite;
 let client: QueryClient;
 const cleanups: (() => void)[] = [];
-
-beforeAll(async () => {
-  emulator = await startCrispEmulator();
-  website = emulator.createWebsite();
-});
-
-afterAll(async () => {
-  await emulator.close();
+useEmulator((started) => {
+  ({ emulator, website } = started);
 });
 
 afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
-  emulator.clearFaults();
   client?.clear();
 });
 
