@@ -1,8 +1,9 @@
+import { parseRetryAfter } from './backoff';
 import { isBrowser } from './environment';
-import { misconfigured, UnreadError } from './errors';
+import { misconfigured, UnreadError, type UnreadErrorCode } from './errors';
 import { type FetchLike, requestJson } from './http';
 import { describeValue, isSessionId, isWebsiteId } from './ids';
-import { readVisitorCount } from './schema';
+import { readErrorReason, readVisitorCount } from './schema';
 import type { SourceReadContext, UnreadSource } from './types';
 
 /** The token tiers Crisp knows. */
@@ -38,14 +39,10 @@ export interface CrispRestSource extends UnreadSource {
   markAsRead(sessionId: string, context: SourceReadContext): Promise<void>;
 }
 
-const tiers: readonly CrispTier[] = ['plugin', 'website', 'user'];
-const printableAscii = /^[\x21-\x7e]+$/;
 const service = 'The Crisp API';
 
 /** Reads unread counts from Crisp's REST API (`GET /v1/website/{w}/conversation/{s}`). */
 export function crispRest(options: CrispRestOptions): CrispRestSource {
-  if (typeof options !== 'object' || options === null)
-    misconfigured('crispRest() needs an options object.');
   const {
     websiteId,
     identifier,
@@ -54,115 +51,117 @@ export function crispRest(options: CrispRestOptions): CrispRestSource {
     tier = 'plugin',
     timeoutMs = 10_000,
     fetch,
-    dangerouslyAllowBrowser = false,
-  } = options;
-  if (isBrowser() && dangerouslyAllowBrowser !== true) {
+    dangerouslyAllowBrowser,
+  } = options ?? misconfigured('crispRest() needs options.');
+  const browser = isBrowser();
+  if (browser && dangerouslyAllowBrowser !== true) {
     misconfigured(
-      'crispRest() holds a REST key and refuses to run in a browser, where anyone can read the key. ' +
-        'Serve counts from @crisp-unread/relay and use crispRelay() in the page, or pass ' +
-        '`dangerouslyAllowBrowser: true` for a throwaway key.',
+      'crispRest() would expose its key in a browser: use crispRelay() and @crisp-unread/relay, ' +
+        'or pass `dangerouslyAllowBrowser: true`.',
     );
   }
   if (!isWebsiteId(websiteId))
     misconfigured(`\`websiteId\` must be a UUID, got ${describeValue(websiteId)}.`);
-  if (
-    typeof identifier !== 'string' ||
-    !printableAscii.test(identifier) ||
-    identifier.includes(':')
-  ) {
-    misconfigured('`identifier` must be a non-empty token identifier (printable ASCII, no colon).');
-  }
-  if (typeof key !== 'string' || !printableAscii.test(key)) {
-    misconfigured('`key` must be a non-empty token key (printable ASCII).');
-  }
-  if (!tiers.includes(tier))
-    misconfigured(`\`tier\` must be one of ${tiers.join(', ')}, got ${describeValue(tier)}.`);
-  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
-    misconfigured(
-      `\`timeoutMs\` must be a positive number of milliseconds, got ${describeValue(timeoutMs)}.`,
-    );
-  }
+  // Printable ASCII without spaces (`!` to `~`); the identifier without the colon Basic auth uses.
+  if (!isToken(identifier, /^[!-9;-~]+$/) || !isToken(key, /^[!-~]+$/))
+    misconfigured('`identifier` and `key` must be printable ASCII (no colon in the identifier).');
+  if (!['plugin', 'website', 'user'].includes(tier))
+    misconfigured(`\`tier\` must be plugin, website or user, got ${describeValue(tier)}.`);
+  if (!(timeoutMs > 0 && Number.isFinite(timeoutMs)))
+    misconfigured(`\`timeoutMs\` must be a positive number, got ${describeValue(timeoutMs)}.`);
   if (fetch !== undefined && typeof fetch !== 'function')
     misconfigured('`fetch` must be a function.');
   const origin = parseBaseUrl(baseUrl);
-
+  const website = websiteId.toLowerCase();
   const headers: Record<string, string> = {
     Authorization: `Basic ${btoa(`${identifier}:${key}`)}`,
     'X-Crisp-Tier': tier,
     Accept: 'application/json',
   };
-  if (!isBrowser()) headers['User-Agent'] = 'crisp-unread';
+  if (!browser) headers['User-Agent'] = 'crisp-unread';
 
-  const conversationUrl = (sessionId: string) => {
-    if (!isSessionId(sessionId)) {
-      throw new UnreadError(
-        'misconfigured',
-        `crisp-unread: the session id must be session_<uuid>, got ${describeValue(sessionId)}.`,
-      );
-    }
-    return `${origin}/v1/website/${websiteId.toLowerCase()}/conversation/${sessionId}`;
+  /** A GET of the conversation, or a PATCH of `path` below it when there is a body. */
+  const request = (sessionId: string, { signal }: SourceReadContext, path = '', body?: string) => {
+    if (!isSessionId(sessionId))
+      misconfigured(`the session id must be session_<uuid>, got ${describeValue(sessionId)}.`);
+    return requestJson({
+      url: `${origin}/v1/website/${website}/conversation/${sessionId}${path}`,
+      method: body ? 'PATCH' : 'GET',
+      headers: body ? { ...headers, 'Content-Type': 'application/json' } : headers,
+      body,
+      signal,
+      timeoutMs,
+      fetch,
+      service,
+      errorFor: crispError,
+    });
   };
 
   return {
     kind: 'crisp-rest',
-    scope: websiteId.toLowerCase(),
-    websiteId: websiteId.toLowerCase(),
+    scope: website,
+    websiteId: website,
     async read(sessionId, context) {
-      const url = conversationUrl(sessionId);
-      const response = await requestJson({
-        url,
-        method: 'GET',
-        headers,
-        signal: context.signal,
-        timeoutMs,
-        fetch,
-        service,
-      });
+      const { status, body } = await request(sessionId, context);
       // Only a 200 carries a conversation, as the Flutter plugin reads it.
-      const count = response.status === 200 ? readVisitorCount(response.body) : undefined;
+      const count = status === 200 ? readVisitorCount(body) : undefined;
       if (count === undefined) {
         throw new UnreadError(
           'invalid-response',
-          `${service} answered ${response.status} with a body that is not a conversation with a valid unread count.`,
-          { status: response.status },
+          `${service} answered ${status} without a valid unread count.`,
+          { status },
         );
       }
       return count;
     },
     async markAsRead(sessionId, context) {
-      const url = `${conversationUrl(sessionId)}/read`;
-      await requestJson({
-        url,
-        method: 'PATCH',
-        headers: { ...headers, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ from: 'operator', origin: 'chat' }),
-        signal: context.signal,
-        timeoutMs,
-        fetch,
-        service,
-      });
+      await request(sessionId, context, '/read', '{"from":"operator","origin":"chat"}');
     },
   };
 }
 
+const isToken = (value: unknown, pattern: RegExp): value is string =>
+  typeof value === 'string' && pattern.test(value);
+
+/**
+ * The `UnreadError` for a Crisp error answer. Crisp's reasons are short snake_case words; anything
+ * else is not repeated in the message, so a server that echoes a header back cannot put a
+ * credential into an error.
+ */
+function crispError(status: number, body: unknown, response: Response): UnreadError {
+  const reason = readErrorReason(body);
+  const said = reason && /^[a-z]\w{0,47}$/i.test(reason) ? ` (${reason})` : '';
+  const code =
+    (
+      {
+        401: 'unauthorized',
+        403: 'forbidden',
+        404: 'session-not-found',
+        420: 'rate-limited',
+        429: 'rate-limited',
+      } as Record<number, UnreadErrorCode>
+    )[status] ?? (status < 500 ? 'invalid-response' : 'server');
+  const hint =
+    status === 401
+      ? ': check the identifier and key'
+      : status === 403
+        ? ': check the tier and the website'
+        : '';
+  return new UnreadError(code, `${service} answered ${status}${said}${hint}.`, {
+    status,
+    retryAfterMs:
+      code === 'rate-limited'
+        ? parseRetryAfter(response.headers.get('retry-after'), Date.now())
+        : undefined,
+  });
+}
+
+/** The API's origin without a trailing slash: http(s), no credentials, query or fragment. */
 function parseBaseUrl(baseUrl: unknown): string {
-  let url: URL | undefined;
   try {
-    url = typeof baseUrl === 'string' ? new URL(baseUrl) : undefined;
-  } catch {
-    url = undefined;
-  }
-  if (
-    !url ||
-    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
-    url.username ||
-    url.password ||
-    url.search ||
-    url.hash
-  ) {
-    misconfigured(
-      `\`baseUrl\` must be an http(s) origin such as https://api.crisp.chat, got ${describeValue(baseUrl)}.`,
-    );
-  }
-  return url.href.replace(/\/+$/, '');
+    const url = new URL(baseUrl as string);
+    if (/^https?:$/.test(url.protocol) && !(url.username || url.password || url.search || url.hash))
+      return url.href.replace(/\/+$/, '');
+  } catch {}
+  return misconfigured(`\`baseUrl\` must be an http(s) origin, got ${describeValue(baseUrl)}.`);
 }

@@ -10,7 +10,8 @@ export type UnreadErrorCode =
   | 'invalid-response'
   | 'misconfigured';
 
-const brand = Symbol.for('crisp-unread.UnreadError');
+/** Marks an `UnreadError` across copies of the library (`instanceof` fails across copies). */
+const brand = /* @__PURE__ */ Symbol.for('crisp-unread.UnreadError');
 
 export interface UnreadErrorOptions {
   /** The HTTP status, where there was one. */
@@ -23,13 +24,16 @@ export interface UnreadErrorOptions {
 /** The one error type of crisp-unread. Never carries a credential. */
 export class UnreadError extends Error {
   override readonly name = 'UnreadError';
-  readonly code: UnreadErrorCode;
-  readonly status: number | undefined;
-  readonly retryAfterMs: number | undefined;
-  readonly [brand] = true;
+  declare readonly code: UnreadErrorCode;
+  declare readonly status: number | undefined;
+  declare readonly retryAfterMs: number | undefined;
+  // Set in the constructor: a computed class field would keep the class in every bundle.
+  declare readonly [brand]: true;
 
   constructor(code: UnreadErrorCode, message: string, options: UnreadErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Error reads `cause` from the options (and sets it only when the key is there).
+    super(message, options);
+    this[brand] = true;
     this.code = code;
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
@@ -37,20 +41,13 @@ export class UnreadError extends Error {
 
   /** True for failures that a later attempt may cure (timeouts, network, 5xx, bad bodies). */
   get transient(): boolean {
-    return (
-      this.code === 'timeout' ||
-      this.code === 'network' ||
-      this.code === 'server' ||
-      this.code === 'invalid-response'
-    );
+    return ['timeout', 'network', 'server', 'invalid-response'].includes(this.code);
   }
 }
 
 /** Recognises an `UnreadError`, even one thrown by another copy of the library. */
 export function isUnreadError(value: unknown): value is UnreadError {
-  return (
-    typeof value === 'object' && value !== null && (value as { [brand]?: unknown })[brand] === true
-  );
+  return (value as { [brand]?: unknown } | null | undefined)?.[brand] === true;
 }
 
 /** Throws the one clear error for a bad option. */

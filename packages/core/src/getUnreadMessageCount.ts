@@ -1,5 +1,5 @@
 import { type CrispRestOptions, crispRest } from './crispRest';
-import { readChatboxSessionId } from './environment';
+import { isBrowser } from './environment';
 import { isSessionId } from './ids';
 
 /** Options of `getUnreadMessageCount`: a REST token, the session, and one request's settings. */
@@ -23,12 +23,17 @@ export async function getUnreadMessageCount(
   options: GetUnreadMessageCountOptions,
 ): Promise<number | null> {
   const source = crispRest(options);
-  const sessionId = options.sessionId === undefined ? readChatboxSessionId() : options.sessionId;
-  if (sessionId === null || !isSessionId(sessionId)) return null;
-  if (options.signal?.aborted) return null;
-  try {
-    return await source.read(sessionId, { signal: options.signal ?? new AbortController().signal });
-  } catch {
-    return null;
+  let { sessionId, signal } = options;
+  if (sessionId === undefined && isBrowser()) {
+    try {
+      // Throws until Crisp's script has loaded (`get` does not exist), null before session:loaded.
+      sessionId = (globalThis as { $crisp?: { get(key: string): string } }).$crisp?.get(
+        'session:identifier',
+      );
+    } catch {}
   }
+  // An aborted signal rejects before any request, and so answers null too.
+  return isSessionId(sessionId)
+    ? source.read(sessionId, { signal: signal ?? new AbortController().signal }).catch(() => null)
+    : null;
 }

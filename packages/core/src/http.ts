@@ -1,6 +1,4 @@
-import { parseRetryAfter } from './backoff';
 import { UnreadError } from './errors';
-import { readErrorReason } from './schema';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -14,6 +12,12 @@ export interface JsonRequest {
   fetch: FetchLike | undefined;
   /** Names the service in error messages. */
   service: string;
+  /**
+   * The error for a non-2xx answer, given its status, its body parsed as JSON (`undefined` when it
+   * is not JSON) and the response (for its headers). Defaults to a `server` error for a 5xx and an
+   * `invalid-response` error otherwise, with the status.
+   */
+  errorFor?: (status: number, body: unknown, response: Response) => UnreadError;
 }
 
 export interface JsonResponse {
@@ -23,122 +27,80 @@ export interface JsonResponse {
 
 /**
  * One HTTP exchange with a deadline covering the body too. Resolves with the parsed JSON of a 2xx
- * answer; rejects with an `UnreadError` that says what went wrong and never names a credential.
+ * answer (`undefined` for an empty one); rejects with an `UnreadError` that says what went wrong
+ * and never names a credential. An `UnreadError` thrown by `fetch` is passed on as it is.
  */
-export async function requestJson(request: JsonRequest): Promise<JsonResponse> {
+export async function requestJson({
+  url,
+  method,
+  headers,
+  body,
+  signal,
+  timeoutMs,
+  fetch,
+  service,
+  errorFor,
+}: JsonRequest): Promise<JsonResponse> {
   const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, request.timeoutMs);
-  const onAbort = () => controller.abort();
-  request.signal?.addEventListener('abort', onAbort, { once: true });
-  if (request.signal?.aborted) controller.abort();
+  const abort = () => controller.abort();
+  const timer = setTimeout(abort, timeoutMs);
+  signal?.addEventListener('abort', abort);
+  let response: Response;
+  let text: string;
   try {
-    const fetchFn = request.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    const init: RequestInit = {
-      method: request.method,
-      headers: request.headers,
+    signal?.throwIfAborted();
+    response = await (fetch ?? globalThis.fetch)(url, {
+      method,
+      headers,
+      body,
       signal: controller.signal,
-    };
-    if (request.body !== undefined) init.body = request.body;
-    const response = await fetchFn(request.url, init);
-    const text = await response.text();
-    if (response.ok)
-      return { status: response.status, body: parseJson(text, request.service, response.status) };
-    throw errorForStatus(response, text, request.service);
+    });
+    text = await response.text();
   } catch (cause) {
     if (cause instanceof UnreadError) throw cause;
-    if (timedOut) {
-      throw new UnreadError(
-        'timeout',
-        `${request.service} did not answer within ${request.timeoutMs} ms.`,
-        { cause },
-      );
-    }
-    if (request.signal?.aborted) {
-      throw new UnreadError('network', `The request to ${request.service} was aborted.`, { cause });
-    }
+    const aborted = signal?.aborted;
+    const timedOut = !aborted && controller.signal.aborted;
     throw new UnreadError(
-      'network',
-      `${request.service} could not be reached: ${describeCause(cause)}.`,
+      timedOut ? 'timeout' : 'network',
+      timedOut
+        ? `${service} did not answer within ${timeoutMs} ms.`
+        : aborted
+          ? `The request to ${service} was aborted.`
+          : `${service} could not be reached: ${describeCause(cause)}.`,
       { cause },
     );
   } finally {
     clearTimeout(timer);
-    request.signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', abort);
   }
-}
-
-function parseJson(text: string, service: string, status: number): unknown {
-  if (text.trim() === '') return undefined;
+  const { ok, status } = response;
+  let json: unknown;
   try {
-    return JSON.parse(text);
+    json = text.trim() ? JSON.parse(text) : undefined;
   } catch {
-    throw new UnreadError(
-      'invalid-response',
-      `${service} answered ${status} with a body that is not JSON.`,
-      {
-        status,
-      },
-    );
+    if (ok) {
+      throw new UnreadError(
+        'invalid-response',
+        `${service} answered ${status} with invalid JSON.`,
+        {
+          status,
+        },
+      );
+    }
   }
+  if (ok) return { status, body: json };
+  throw errorFor
+    ? errorFor(status, json, response)
+    : new UnreadError(
+        status >= 500 ? 'server' : 'invalid-response',
+        `${service} answered ${status}.`,
+        { status },
+      );
 }
 
-function errorForStatus(response: Response, text: string, service: string): UnreadError {
-  const status = response.status;
-  let reason: string | undefined;
-  try {
-    reason = readErrorReason(JSON.parse(text));
-  } catch {
-    reason = undefined;
-  }
-  // Crisp's reasons are short snake_case words; anything else is not repeated in a message, so a
-  // server that echoes a header back cannot put a credential into an error.
-  const said = reason && /^[a-z][a-z0-9_]{0,47}$/i.test(reason) ? ` (${reason})` : '';
-  if (status === 401) {
-    return new UnreadError(
-      'unauthorized',
-      `${service} refused the credentials${said}: check the identifier and key.`,
-      { status },
-    );
-  }
-  if (status === 403) {
-    return new UnreadError(
-      'forbidden',
-      `${service} does not allow this token here${said}: check the tier and the website.`,
-      { status },
-    );
-  }
-  if (status === 404) {
-    return new UnreadError('session-not-found', `${service} has no such session${said}.`, {
-      status,
-    });
-  }
-  if (status === 420 || status === 429) {
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
-    const options = retryAfterMs === undefined ? { status } : { status, retryAfterMs };
-    return new UnreadError(
-      'rate-limited',
-      `${service} rate-limited the request (${status})${said}.`,
-      options,
-    );
-  }
-  if (status >= 500) {
-    return new UnreadError('server', `${service} failed with ${status}${said}.`, { status });
-  }
-  return new UnreadError(
-    'invalid-response',
-    `${service} answered an unexpected ${status}${said}.`,
-    { status },
-  );
-}
-
+/** The failure's message, with the system's code (`ECONNREFUSED`) where there is one. */
 function describeCause(cause: unknown): string {
-  if (cause instanceof Error) {
-    const code = (cause.cause as { code?: unknown } | undefined)?.code;
-    return typeof code === 'string' ? `${cause.message} (${code})` : cause.message;
-  }
-  return 'unknown failure';
+  if (!(cause instanceof Error)) return 'unknown failure';
+  const code = (cause.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? `${cause.message} (${code})` : cause.message;
 }

@@ -1,29 +1,18 @@
-const uuid = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-const websiteIdPattern = new RegExp(`^${uuid}$`, 'i');
-const sessionIdPattern = new RegExp(`^session_${uuid}$`, 'i');
-
 /** A Crisp website id: a UUID. Nothing else may reach a URL path. */
 export function isWebsiteId(value: unknown): value is string {
-  return typeof value === 'string' && websiteIdPattern.test(value);
+  return typeof value === 'string' && /^[\da-f]{8}(-[\da-f]{4}){3}-[\da-f]{12}$/i.test(value);
 }
 
 /** A Crisp session id: `session_` and a UUID. Nothing else may reach a URL path. */
 export function isSessionId(value: unknown): value is string {
-  return typeof value === 'string' && sessionIdPattern.test(value);
+  return typeof value === 'string' && /^session_/i.test(value) && isWebsiteId(value.slice(8));
 }
 
 /** Shows a caller's bad value in an error message without echoing a long or hostile string. */
 export function describeValue(value: unknown): string {
-  if (typeof value === 'string') {
+  if (typeof value === 'string')
     return value.length > 64 ? `a ${value.length}-character string` : JSON.stringify(value);
-  }
-  if (
-    value === null ||
-    value === undefined ||
-    typeof value === 'number' ||
-    typeof value === 'boolean'
-  ) {
-    return String(value);
-  }
-  return `a value of type ${typeof value}`;
+  return value == null || typeof value === 'number' || typeof value === 'boolean'
+    ? String(value)
+    : `a value of type ${typeof value}`;
 }

@@ -1,31 +1,40 @@
 import * as z from 'zod/mini';
 
-const count = z.int().check(z.nonnegative());
+/** What the count needs of `GET /v1/website/{w}/conversation/{s}`. */
+interface Conversation {
+  error?: unknown;
+  data: { unread?: { visitor?: number | null | undefined } | null | undefined };
+}
 
-/** `GET /v1/website/{w}/conversation/{s}`, as much of it as the count needs. */
-export const conversationResponse = z.looseObject({
-  error: z.literal(false),
-  data: z.looseObject({
-    unread: z.optional(z.nullable(z.looseObject({ visitor: z.optional(z.nullable(count)) }))),
-  }),
-});
-
-/** Crisp's error envelope, e.g. `{"error":true,"reason":"invalid_session","data":{}}`. */
-export const errorEnvelope = z.looseObject({ error: z.literal(true), reason: z.string() });
+// Built on first use, so that a bundle which never reads Crisp's REST API (the relay or the
+// chatbox path) drops this module, and these zod kinds, entirely.
+let conversation: z.ZodMiniType<Conversation> | undefined;
+let envelope: z.ZodMiniType<{ error?: unknown; reason: string }> | undefined;
 
 /**
  * The visitor's unread count in a conversation response: `data.unread.visitor`, 0 when `unread`
  * or the field is missing (as the Flutter plugin reads it). `undefined` when the body is not a
- * valid conversation or the count is not a non-negative integer.
+ * valid conversation (`error: false`) or the count is not a non-negative safe integer.
  */
 export function readVisitorCount(body: unknown): number | undefined {
-  const parsed = conversationResponse.safeParse(body);
-  if (!parsed.success) return undefined;
-  return parsed.data.data.unread?.visitor ?? 0;
+  conversation ??= z.looseObject({
+    data: z.looseObject({
+      unread: z.optional(
+        z.nullable(
+          z.looseObject({ visitor: z.optional(z.nullable(z.int().check(z.nonnegative()))) }),
+        ),
+      ),
+    }),
+  });
+  const parsed = conversation.safeParse(body);
+  return parsed.success && parsed.data.error === false
+    ? (parsed.data.data.unread?.visitor ?? 0)
+    : undefined;
 }
 
-/** The `reason` of a Crisp error envelope, when the body is one. */
+/** The `reason` of Crisp's error envelope, e.g. `{"error":true,"reason":"invalid_session"}`. */
 export function readErrorReason(body: unknown): string | undefined {
-  const parsed = errorEnvelope.safeParse(body);
-  return parsed.success ? parsed.data.reason : undefined;
+  envelope ??= z.looseObject({ reason: z.string() });
+  const parsed = envelope.safeParse(body);
+  return parsed.success && parsed.data.error === true ? parsed.data.reason : undefined;
 }
