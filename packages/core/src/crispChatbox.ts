@@ -21,9 +21,6 @@ export interface CrispChatboxSource extends UnreadSource {
   readonly local: true;
 }
 
-// There is no "unread count changed" event: these are the ones after which the count may differ.
-const countEvents = ['message:received', 'chat:opened', 'chat:closed', 'session:loaded'];
-
 /**
  * Reads `$crisp.get("chat:unread:count")` from the chatbox: once its session has loaded, again on
  * every event that can change it, and every `reconcileMs`. The count is `null` (no session) until
@@ -31,24 +28,17 @@ const countEvents = ['message:received', 'chat:opened', 'chat:closed', 'session:
  */
 export function crispChatbox(options: CrispChatboxOptions = {}): CrispChatboxSource {
   const { target, reconcileMs = 5000 } = options;
-  if (typeof reconcileMs !== 'number' || !Number.isFinite(reconcileMs) || reconcileMs < 100) {
+  if (!(Number.isFinite(reconcileMs) && reconcileMs >= 100)) {
     misconfigured(
       `\`reconcileMs\` must be a number of milliseconds of at least 100, got ${describeValue(reconcileMs)}.`,
     );
   }
-  const events = crispEvents(target === undefined ? {} : { target });
+  const events = crispEvents({ target });
 
-  const readUnread = (): number => {
+  /** The chatbox's count, or `undefined` while it has none (not loaded, or not a count). */
+  const unread = (): number | undefined => {
     const value = events.get('chat:unread:count');
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      throw new UnreadError(
-        'invalid-response',
-        events.isLoaded()
-          ? 'The Crisp chatbox gave no valid unread count.'
-          : 'The Crisp chatbox has not loaded yet.',
-      );
-    }
-    return value;
+    return Number.isInteger(value) && (value as number) >= 0 ? (value as number) : undefined;
   };
 
   return {
@@ -57,21 +47,26 @@ export function crispChatbox(options: CrispChatboxOptions = {}): CrispChatboxSou
     local: true,
     session$: events.session$,
     async read() {
-      return readUnread();
+      const count = unread();
+      if (count === undefined) {
+        throw new UnreadError(
+          'invalid-response',
+          `The Crisp chatbox ${events.isLoaded() ? 'gave no valid unread count' : 'has not loaded yet'}.`,
+        );
+      }
+      return count;
     },
     watch() {
       return new Observable<number>((subscriber) => {
+        // Not readable right now: the next event or reconcile tries again.
         const emit = () => {
-          if (!events.isLoaded()) return;
-          let count: number;
-          try {
-            count = readUnread();
-          } catch {
-            return; // Not readable right now: the next event or reconcile tries again.
-          }
-          subscriber.next(count);
+          const count = unread();
+          if (count !== undefined) subscriber.next(count);
         };
-        const offs = countEvents.map((event) => events.on(event, emit));
+        // There is no "unread count changed" event: these are the ones after which it may differ.
+        const offs = ['message:received', 'chat:opened', 'chat:closed', 'session:loaded'].map(
+          (event) => events.on(event, emit),
+        );
         const reconcile = setInterval(emit, reconcileMs);
         emit();
         return () => {

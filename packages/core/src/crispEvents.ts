@@ -1,4 +1,4 @@
-import { BehaviorSubject, distinctUntilChanged, Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 
 /** A chatbox event callback, as `$crisp.push(["on", event, callback])` takes it. */
 export type CrispListener = (...args: unknown[]) => void;
@@ -31,19 +31,17 @@ export interface CrispEventsOptions {
   warn?: (message: string) => void;
 }
 
-const registryKey = Symbol.for('crisp-unread.crispEvents');
-const wrappedPush = Symbol.for('crisp-unread.wrappedPush');
+type Host = { $crisp?: CrispGlobal } & Record<symbol, CrispEvents | undefined>;
 
-interface Host {
-  $crisp?: CrispGlobal;
-  [registryKey]?: CrispEvents;
+/** One event the multiplexer owns: the callback `$crisp` holds, and whom it calls. */
+interface OwnedEvent {
+  dispatch: CrispListener;
+  listeners: Set<CrispListener>;
+  /** The handler another script pushed directly, taken in as a listener. */
+  foreign?: CrispListener | undefined;
 }
 
-function isDevelopment(): boolean {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-    ?.env;
-  return env?.NODE_ENV !== 'production';
-}
+const isId = (value: unknown): value is string => typeof value === 'string' && value !== '';
 
 /**
  * The chatbox event multiplexer. `$crisp` keeps ONE callback per event: `on` replaces the previous
@@ -51,192 +49,156 @@ function isDevelopment(): boolean {
  * removes the library's). This owns each event once, through `$crisp.push` (which queues before
  * Crisp loads), and fans out to every listener. Apps register through it too; a handler another
  * script still registers directly is taken in as a listener, with a warning in development.
- * One multiplexer per page, shared even by two copies of this library.
+ * One multiplexer per page, shared even by two copies of this library (a `Symbol.for` key on the
+ * host).
  */
 export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
   const host = (options.target ?? globalThis) as Host;
-  const existing = host[registryKey];
+  const registry = Symbol.for('crisp-unread.crispEvents');
+  const existing = host[registry];
   if (existing) return existing;
-  const events = createMultiplexer(host, options.warn ?? ((message) => console.warn(message)));
-  host[registryKey] = events;
-  return events;
-}
 
-function createMultiplexer(host: Host, warn: (message: string) => void): CrispEvents {
-  const listeners = new Map<string, Set<CrispListener>>();
-  const dispatchers = new Map<string, CrispListener>();
-  const session = new BehaviorSubject<string | null>(null);
+  const warn = options.warn ?? ((message: string) => console.warn(message));
+  const owned = new Map<string, OwnedEvent>();
+  /** `session$`'s subscribers, told of every new session id. */
+  const sessionWatchers = new Set<() => void>();
+  let session: string | null = null;
   let attachedTo: CrispGlobal | undefined;
   let waitTimer: ReturnType<typeof setInterval> | undefined;
 
-  const crisp = (): CrispGlobal | undefined => {
-    const value = host.$crisp;
-    return value && typeof value.push === 'function' ? value : undefined;
-  };
-  const isLoaded = () => typeof crisp()?.get === 'function';
   const get = (key: string): unknown => {
-    const target = crisp();
-    if (!target || typeof target.get !== 'function') return undefined;
     try {
-      return target.get(key);
-    } catch {
-      return undefined;
+      return host.$crisp?.get?.(key);
+    } catch {}
+  };
+  const readSession = (given?: unknown) => {
+    const id = isId(given) ? given : get('session:identifier');
+    if (isId(id) && id !== session) {
+      session = id;
+      for (const watcher of sessionWatchers) watcher();
     }
   };
-  const readSession = () => {
-    const id = get('session:identifier');
-    if (typeof id === 'string' && id !== '') session.next(id);
-  };
-
-  const dispatcherFor = (event: string): CrispListener => {
-    let dispatcher = dispatchers.get(event);
-    if (!dispatcher) {
-      dispatcher = (...args: unknown[]) => {
-        if (event === 'session:loaded') {
-          if (typeof args[0] === 'string' && args[0] !== '') session.next(args[0]);
-          else readSession();
-        }
-        for (const listener of [...(listeners.get(event) ?? [])]) {
-          try {
-            listener(...args);
-          } catch (error) {
-            // One failing listener must not starve the others (nor the host app's).
-            queueMicrotask(() => {
-              throw error;
-            });
-          }
-        }
-      };
-      dispatchers.set(event, dispatcher);
-    }
-    return dispatcher;
-  };
-
-  /**
-   * Wraps `$crisp.push` so that an `on`/`off` for an event we own goes through the multiplexer
-   * instead of replacing our dispatcher. Crisp's script swaps the queue for its API object on
-   * load, so this runs again whenever `$crisp` is a new object.
-   */
-  const attach = () => {
-    const target = crisp();
-    if (!target || target === attachedTo) return;
-    attachedTo = target;
-    stopWaiting();
-    const marked = target as CrispGlobal & { [wrappedPush]?: boolean };
-    if (!marked[wrappedPush]) {
-      const original = target.push;
-      const wrapper = function (this: unknown, ...commands: unknown[]) {
-        const kept = commands.filter((command) => !reroute(command));
-        return kept.length > 0
-          ? original.apply(target, kept)
-          : (target as { length?: number }).length;
-      };
-      try {
-        Object.defineProperty(target, 'push', {
-          value: wrapper,
-          configurable: true,
-          writable: true,
-        });
-        Object.defineProperty(target, wrappedPush, { value: true, configurable: true });
-      } catch {
-        // A frozen $crisp: we can still register, just not protect against replacement.
-      }
-    }
-    for (const event of dispatchers.keys()) target.push(['on', event, dispatcherFor(event)]);
-    readSession();
-  };
-
-  const foreign = new Map<string, CrispListener>();
-  const reroute = (command: unknown): boolean => {
-    if (!Array.isArray(command) || typeof command[1] !== 'string' || !dispatchers.has(command[1]))
-      return false;
-    const [verb, event, callback] = command as [unknown, string, unknown];
-    if (verb === 'on' && typeof callback === 'function' && callback !== dispatchers.get(event)) {
-      if (isDevelopment()) {
-        warn(
-          `crisp-unread: a script registered its own $crisp handler for "${event}", which would replace ` +
-            `crisp-unread's. It was added as a listener instead: register with crispEvents().on("${event}", …).`,
-        );
-      }
-      const previous = foreign.get(event);
-      if (previous) listeners.get(event)?.delete(previous);
-      foreign.set(event, callback as CrispListener);
-      listenersOf(event).add(callback as CrispListener);
-      return true;
-    }
-    if (verb === 'off') {
-      const previous = foreign.get(event);
-      if (previous) listeners.get(event)?.delete(previous);
-      foreign.delete(event);
-      return true;
-    }
-    return false;
-  };
-
-  const listenersOf = (event: string) => {
-    let set = listeners.get(event);
-    if (!set) {
-      set = new Set();
-      listeners.set(event, set);
-    }
-    return set;
-  };
-
   const stopWaiting = () => {
     clearInterval(waitTimer);
     waitTimer = undefined;
   };
 
-  /** Before Crisp's snippet has defined `$crisp` there is nothing to queue on: look again soon. */
-  const waitForSnippet = () => {
-    waitTimer ??= setInterval(() => {
-      if (crisp()) attach();
-    }, 250);
+  /**
+   * Takes an `on`/`off` pushed for an event we own away from `$crisp` (where it would replace our
+   * dispatcher) into the fan-out. True when the command was taken.
+   */
+  const reroute = (command: unknown): boolean => {
+    const [verb, event, callback] = Array.isArray(command) ? command : [];
+    const entry = owned.get(event);
+    if (!entry) return false;
+    if (verb === 'off') entry.foreign = undefined;
+    else if (verb === 'on' && typeof callback === 'function' && callback !== entry.dispatch) {
+      const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+        ?.env;
+      if (env?.NODE_ENV !== 'production') {
+        warn(
+          `crisp-unread: a $crisp "${event}" handler pushed directly now runs as a listener ` +
+            `(it would replace ours); use crispEvents().on("${event}", …).`,
+        );
+      }
+      entry.foreign = callback;
+    } else return false;
+    return true;
   };
 
-  const totalListeners = () => {
-    let total = 0;
-    for (const set of listeners.values()) total += set.size;
-    return total;
+  /**
+   * The current `$crisp`, once it can take commands (`undefined` before the snippet ran). A `$crisp`
+   * seen for the first time gets its `push` wrapped, so that an `on`/`off` for an event we own goes
+   * through `reroute`, and every owned event registered. Crisp's script swaps the queue for its
+   * API object on load, so this happens again then.
+   */
+  const attach = (): CrispGlobal | undefined => {
+    const target = host.$crisp;
+    if (typeof target?.push !== 'function') return undefined;
+    if (target !== attachedTo) {
+      attachedTo = target;
+      stopWaiting();
+      const original = target.push;
+      try {
+        Object.defineProperty(target, 'push', {
+          value(...commands: unknown[]) {
+            const kept = commands.filter((command) => !reroute(command));
+            return kept.length ? original.apply(target, kept) : (target as unknown[]).length;
+          },
+          configurable: true,
+          writable: true,
+        });
+      } catch {
+        // A frozen $crisp: we can still register, just not protect against replacement.
+      }
+      for (const [event, { dispatch }] of owned) target.push(['on', event, dispatch]);
+      readSession();
+    }
+    return target;
   };
 
   const on = (event: string, listener: CrispListener) => {
-    const isNew = !dispatchers.has(event);
-    const dispatcher = dispatcherFor(event);
-    listenersOf(event).add(listener);
-    const target = crisp();
-    if (target && target !== attachedTo)
-      attach(); // registers every owned event, this one too
-    else if (target && isNew) target.push(['on', event, dispatcher]);
-    else if (!target) waitForSnippet();
+    let entry = owned.get(event);
+    if (!entry) {
+      const created: OwnedEvent = {
+        listeners: new Set(),
+        dispatch: (...args) => {
+          // An event means Crisp runs: protect the API object that replaced the queue at once.
+          attach();
+          if (event === 'session:loaded') readSession(args[0]);
+          for (const each of [...created.listeners, created.foreign]) {
+            try {
+              each?.(...args);
+            } catch (error) {
+              // One failing listener must not starve the others (nor the host app's).
+              queueMicrotask(() => {
+                throw error;
+              });
+            }
+          }
+        },
+      };
+      entry = created;
+      owned.set(event, entry);
+      // Already attached to this `$crisp`: register the new event with it.
+      if (host.$crisp === attachedTo) attachedTo?.push(['on', event, created.dispatch]);
+    }
+    const { listeners } = entry;
+    listeners.add(listener);
+    // A `$crisp` not seen yet gets every owned event, this one too. Before Crisp's snippet has
+    // defined `$crisp` there is nothing to queue on: look again soon.
+    if (!attach()) waitTimer ??= setInterval(attach, 250);
     return () => {
-      listeners.get(event)?.delete(listener);
-      if (totalListeners() === 0) stopWaiting();
+      listeners.delete(listener);
+      if (![...owned.values()].some((each) => each.listeners.size)) stopWaiting();
     };
   };
 
-  return {
+  const events: CrispEvents = {
     on,
     get(key) {
       attach();
       return get(key);
     },
     isLoaded() {
-      attach();
-      return isLoaded();
+      return typeof attach()?.get === 'function';
     },
     do(action, args) {
-      attach();
-      crisp()?.push(args === undefined ? ['do', action] : ['do', action, args]);
+      attach()?.push(args ? ['do', action, args] : ['do', action]);
     },
     session$: new Observable<string | null>((subscriber) => {
+      // Owning `session:loaded` keeps `session` current.
       const off = on('session:loaded', () => {});
+      const emit = () => subscriber.next(session);
       readSession();
-      const subscription = session.pipe(distinctUntilChanged()).subscribe(subscriber);
+      emit();
+      sessionWatchers.add(emit);
       return () => {
-        subscription.unsubscribe();
+        sessionWatchers.delete(emit);
         off();
       };
     }),
   };
+  host[registry] = events;
+  return events;
 }
