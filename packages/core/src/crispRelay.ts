@@ -1,10 +1,10 @@
 import { Observable } from 'rxjs';
 import * as z from 'zod/mini';
 import { parseRetryAfter, retryDelay } from './backoff';
-import { isUnreadError, misconfigured, UnreadError } from './errors';
+import { isUnreadError, misconfigured, UnreadError, type UnreadErrorCode } from './errors';
 import { type FetchLike, requestJson } from './http';
 import { describeValue, isSessionId } from './ids';
-import type { SourceReadContext, UnreadSource } from './types';
+import type { UnreadSource } from './types';
 
 /** How `watch` reconnects its stream. */
 export interface CrispRelayReconnectOptions {
@@ -45,335 +45,218 @@ export interface CrispRelaySource extends UnreadSource {
 }
 
 const service = 'The crisp-unread relay';
-const count = z.int().check(z.nonnegative());
-const countBody = z.looseObject({ count, updatedAt: z.number(), stale: z.optional(z.boolean()) });
-const relayErrorBody = z.looseObject({ error: z.string(), upstream: z.optional(z.string()) });
+
+/** The relay's count body (`{ count, updatedAt, stale }`), built on first use. */
+let countBody: z.ZodMiniType<{ count: number }> | undefined;
 
 /** Reads the count from a relay's JSON body; an `invalid-response` error when it is not one. */
 function readCount(body: unknown, status: number): number {
+  // zod checks the shape; the integer test is plain JS (zod's int and nonnegative checks would add
+  // about 0.7 kB gzip to every page on the relay).
+  countBody ??= z.looseObject({ count: z.number(), updatedAt: z.number() });
   const parsed = countBody.safeParse(body);
-  if (!parsed.success) {
-    throw new UnreadError(
-      'invalid-response',
-      `${service} answered ${status} with a body that is not a valid unread count.`,
-      { status },
-    );
-  }
-  return parsed.data.count;
+  const count = parsed.success ? parsed.data.count : -1;
+  if (Number.isInteger(count) && count >= 0) return count;
+  throw new UnreadError(
+    'invalid-response',
+    `${service} answered ${status} without a valid unread count.`,
+    { status },
+  );
 }
 
 /** Turns a relay's error answer into the `UnreadError` its status and code mean. */
 export function relayError(status: number, body: unknown, retryAfter: string | null): UnreadError {
-  const parsed = relayErrorBody.safeParse(body);
-  const code = parsed.success ? parsed.data.error.slice(0, 64) : undefined;
-  const said = code ? ` (${code})` : '';
-  const retryAfterMs = parseRetryAfter(retryAfter, Date.now());
-  const options = retryAfterMs === undefined ? { status } : { status, retryAfterMs };
-  if (status === 400) {
-    return new UnreadError('misconfigured', `${service} refused the session id${said}.`, {
-      status,
-    });
-  }
-  if (status === 404) {
-    return new UnreadError('session-not-found', `${service} has no such session${said}.`, {
-      status,
-    });
-  }
-  if (status === 429 || status === 503) {
-    return new UnreadError('rate-limited', `${service} asked to wait${said}.`, options);
-  }
-  if (status === 504) {
-    return new UnreadError('timeout', `${service} timed out reading Crisp${said}.`, { status });
-  }
-  if (status === 502 && code === 'upstream-unauthorized') {
-    return new UnreadError('unauthorized', `${service} says Crisp refused its key${said}.`, {
-      status,
-    });
-  }
-  if (status === 502 && code === 'upstream-forbidden') {
-    return new UnreadError('forbidden', `${service} says Crisp refused its token${said}.`, {
-      status,
-    });
-  }
-  if (status >= 500) {
-    return new UnreadError('server', `${service} failed with ${status}${said}.`, { status });
-  }
-  return new UnreadError(
-    'invalid-response',
-    `${service} answered an unexpected ${status}${said}.`,
-    {
-      status,
-    },
-  );
+  const parsed = z.looseObject({ error: z.string() }).safeParse(body);
+  const said = parsed.success ? parsed.data.error.slice(0, 64) : '';
+  // By status, or by status and the relay's code for the two upstream refusals.
+  const codes: Record<string, UnreadErrorCode> = {
+    400: 'misconfigured',
+    404: 'session-not-found',
+    429: 'rate-limited',
+    503: 'rate-limited',
+    504: 'timeout',
+    '502upstream-unauthorized': 'unauthorized',
+    '502upstream-forbidden': 'forbidden',
+  };
+  const code =
+    codes[status + said] ?? codes[status] ?? (status > 499 ? 'server' : 'invalid-response');
+  return new UnreadError(code, `${service} answered ${status}${said && ` (${said})`}.`, {
+    status,
+    retryAfterMs: code === 'rate-limited' ? parseRetryAfter(retryAfter, Date.now()) : undefined,
+  });
 }
 
-function parseUrl(url: unknown): string {
-  let parsed: URL | undefined;
-  try {
-    parsed =
-      typeof url === 'string'
-        ? new URL(url, (globalThis as { location?: { href?: string } }).location?.href)
-        : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (
-    !parsed ||
-    (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') ||
-    parsed.username ||
-    parsed.password ||
-    parsed.search ||
-    parsed.hash
-  ) {
-    misconfigured(
-      `\`url\` must be the relay's http(s) URL such as https://shop.example/api/crisp-unread, got ${describeValue(url)}.`,
-    );
-  }
-  return parsed.href.replace(/\/+$/, '');
-}
+/** Throws the `misconfigured` error of option `name` unless `ok`. */
+const check = (ok: unknown, name: string, expected: string, value: unknown) =>
+  ok || misconfigured(`\`${name}\` must be ${expected}, got ${describeValue(value)}.`);
 
 /**
  * Reads unread counts from `@crisp-unread/relay` (`GET {url}/sessions/{id}/unread`): no key in
  * the page. With `stream: true`, `watch` also pushes counts from the relay's SSE stream.
  */
 export function crispRelay(options: CrispRelayOptions): CrispRelaySource {
-  if (typeof options !== 'object' || options === null)
-    misconfigured('crispRelay() needs an options object.');
   const {
+    url: given,
     stream = false,
     fetch,
     timeoutMs = 10_000,
     idleTimeoutMs = 45_000,
     reconnect = {},
-  } = options;
-  const url = parseUrl(options.url);
-  for (const [name, value] of [
-    ['timeoutMs', timeoutMs],
-    ['idleTimeoutMs', idleTimeoutMs],
-  ] as const) {
-    if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-      misconfigured(
-        `\`${name}\` must be a positive number of milliseconds, got ${describeValue(value)}.`,
-      );
-    }
+  } = options ?? {};
+  let url = '';
+  try {
+    url = new URL(given, (globalThis as { location?: { href?: string } }).location?.href).href;
+  } catch {}
+  check(
+    // http(s), no credentials, no query, no hash.
+    typeof given === 'string' && /^https?:\/\/[^/@]+\/[^?#]*$/.test(url),
+    'url',
+    "the relay's http(s) URL (no credentials, query or hash)",
+    given,
+  );
+  url = url.replace(/\/+$/, '');
+  for (const [name, value] of Object.entries({ timeoutMs, idleTimeoutMs })) {
+    check(Number.isFinite(value) && value > 0, name, 'a positive number of milliseconds', value);
   }
-  if (typeof stream !== 'boolean') misconfigured('`stream` must be a boolean.');
-  if (fetch !== undefined && typeof fetch !== 'function')
-    misconfigured('`fetch` must be a function.');
+  check(typeof stream === 'boolean', 'stream', 'a boolean', stream);
+  check(fetch === undefined || typeof fetch === 'function', 'fetch', 'a function', fetch);
   const retry = {
     baseDelayMs: reconnect.baseDelayMs ?? 1000,
     maxDelayMs: reconnect.maxDelayMs ?? 30_000,
     random: reconnect.random ?? Math.random,
   };
   const maxAttempts = reconnect.maxAttempts ?? 5;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    misconfigured(
-      `\`reconnect.maxAttempts\` must be an integer >= 1, got ${describeValue(maxAttempts)}.`,
-    );
-  }
+  check(
+    Number.isInteger(maxAttempts) && maxAttempts > 0,
+    'reconnect.maxAttempts',
+    'an integer >= 1',
+    maxAttempts,
+  );
 
   const sessionUrl = (sessionId: string) => {
-    if (!isSessionId(sessionId)) {
-      throw new UnreadError(
-        'misconfigured',
-        `crisp-unread: the session id must be session_<uuid>, got ${describeValue(sessionId)}.`,
-      );
-    }
+    check(isSessionId(sessionId), 'sessionId', 'session_<uuid>', sessionId);
     return `${url}/sessions/${sessionId}/unread`;
   };
-  const fetchFn: FetchLike = fetch ?? ((input, init) => globalThis.fetch(input, init));
+  /** The `fetch` (looked up at each call), with a non-2xx answer turned into its `UnreadError`. */
+  const relayFetch: FetchLike = async (input, init) => {
+    const response = await (fetch ?? globalThis.fetch)(input, init);
+    if (response.ok) return response;
+    throw relayError(
+      response.status,
+      await response.json().catch(() => {}),
+      response.headers.get('retry-after'),
+    );
+  };
 
   const source: CrispRelaySource = {
     kind: 'crisp-relay',
     scope: url,
     url,
     async read(sessionId, context) {
-      const target = sessionUrl(sessionId);
-      // requestJson maps statuses the Crisp way; the relay's own codes need its headers and body.
-      let failed: { status: number; body: unknown; retryAfter: string | null } | undefined;
-      const capturing: FetchLike = async (input, init) => {
-        const response = await fetchFn(input, init);
-        if (!response.ok) {
-          const text = await response.clone().text();
-          let body: unknown;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            body = undefined;
-          }
-          failed = {
-            status: response.status,
-            body,
-            retryAfter: response.headers.get('retry-after'),
-          };
-        }
-        return response;
-      };
-      try {
-        const response = await requestJson({
-          url: target,
-          method: 'GET',
-          headers: { Accept: 'application/json' },
-          signal: context.signal,
-          timeoutMs,
-          fetch: capturing,
-          service,
-        });
-        return readCount(response.body, response.status);
-      } catch (error) {
-        if (isUnreadError(error) && failed && error.status === failed.status) {
-          throw relayError(failed.status, failed.body, failed.retryAfter);
-        }
-        throw error;
-      }
+      const response = await requestJson({
+        url: sessionUrl(sessionId),
+        method: 'GET',
+        headers: { Accept: 'application/json' },
+        signal: context.signal,
+        timeoutMs,
+        fetch: relayFetch,
+        service,
+      });
+      return readCount(response.body, response.status);
     },
   };
   if (!stream) return source;
 
-  return {
-    ...source,
-    watch(sessionId: string, context: SourceReadContext): Observable<number> {
-      const target = `${sessionUrl(sessionId)}/stream`;
-      return new Observable<number>((subscriber) => {
-        const stop = new AbortController();
-        const onAbort = () => {
-          stop.abort();
-          subscriber.complete();
-        };
-        context.signal.addEventListener('abort', onAbort, { once: true });
-        let lastEventId: string | null = null;
-        let waitTimer: ReturnType<typeof setTimeout> | undefined;
-        const wait = (ms: number) =>
-          new Promise<void>((resolve) => {
-            waitTimer = setTimeout(resolve, ms);
-          });
+  source.watch = (sessionId, { signal }) => {
+    const target = `${sessionUrl(sessionId)}/stream`;
+    return new Observable<number>((subscriber) => {
+      const complete = () => subscriber.complete();
+      let lastEventId: string | undefined;
+      let failures = 0;
+      /** The idle deadline of the open connection, or the wait before the next one. */
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let connection: AbortController | undefined;
 
-        const run = async () => {
-          let failures = 0;
-          while (!stop.signal.aborted) {
-            let error: UnreadError;
-            try {
-              const received = await connect();
-              // A stream that delivered something was healthy: start counting failures anew.
-              if (received) failures = 0;
-              error = new UnreadError('network', `${service} closed the stream.`);
-            } catch (cause) {
-              if (stop.signal.aborted) return;
-              error = isUnreadError(cause)
-                ? cause
-                : new UnreadError('network', `${service} stream failed.`, { cause });
-              if (!error.transient && error.code !== 'rate-limited') throw error;
-            }
-            if (stop.signal.aborted) return;
-            failures++;
-            if (failures >= maxAttempts) throw error;
-            await wait(retryDelay(failures, error, retry.baseDelayMs, retry));
-          }
-        };
-
-        /** One connection: resolves when the server ends it, true if any event arrived. */
-        const connect = async (): Promise<boolean> => {
-          const connection = new AbortController();
-          const abort = () => connection.abort();
-          stop.signal.addEventListener('abort', abort, { once: true });
-          let idle: ReturnType<typeof setTimeout> | undefined;
-          let idled = false;
+      /** Connects, reads until the stream ends, reconnects with backoff; rejects when it gives up. */
+      const run = async () => {
+        for (;;) {
+          const current = new AbortController();
+          connection = current;
+          // The idle timer is the only abort while subscribed: an aborted connection went silent.
           const armIdle = () => {
-            clearTimeout(idle);
-            idle = setTimeout(() => {
-              idled = true;
-              connection.abort();
-            }, idleTimeoutMs);
+            clearTimeout(timer);
+            timer = setTimeout(() => current.abort(), idleTimeoutMs);
           };
-          let received = false;
+          let error: UnreadError;
           try {
             armIdle();
-            const headers: Record<string, string> = { Accept: 'text/event-stream' };
-            if (lastEventId !== null) headers['Last-Event-ID'] = lastEventId;
-            let response: Response;
-            try {
-              response = await fetchFn(target, { headers, signal: connection.signal });
-            } catch (cause) {
-              throw new UnreadError(
-                idled ? 'timeout' : 'network',
-                `${service} stream could not be opened.`,
-                { cause },
-              );
-            }
-            if (!response.ok) {
-              const text = await response.text().catch(() => '');
-              let body: unknown;
-              try {
-                body = JSON.parse(text);
-              } catch {
-                body = undefined;
-              }
-              throw relayError(response.status, body, response.headers.get('retry-after'));
-            }
-            if (!response.body) {
-              throw new UnreadError('invalid-response', `${service} sent a stream without a body.`);
-            }
-            const parser = sseParser((event) => {
-              if (event.id !== undefined) lastEventId = event.id;
-              if (event.event === 'gone') {
-                throw new UnreadError('session-not-found', `${service} has no such session.`, {
-                  status: 404,
-                });
-              }
-              if (event.event !== 'count') return;
-              let body: unknown;
-              try {
-                body = JSON.parse(event.data);
-              } catch {
-                body = undefined;
-              }
-              received = true;
-              subscriber.next(readCount(body, 200));
+            const response = await relayFetch(target, {
+              headers: {
+                Accept: 'text/event-stream',
+                ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}),
+              },
+              signal: current.signal,
             });
-            const reader = response.body.getReader();
-            const decoder = new TextDecoder();
-            try {
-              for (;;) {
-                const { done, value } = await reader.read();
-                if (done) break;
-                armIdle();
-                parser(decoder.decode(value, { stream: true }));
+            const parse = sseParser(({ event, data, id }) => {
+              lastEventId = id ?? lastEventId;
+              let body: unknown;
+              try {
+                body = JSON.parse(data);
+              } catch {}
+              // The relay's `gone` event carries the 404 body.
+              if (event === 'gone') throw relayError(404, body, null);
+              if (event === 'count') {
+                subscriber.next(readCount(body, 200));
+                // A stream that delivers counts is healthy: count failures anew.
+                failures = 0;
               }
-            } catch (cause) {
-              if (isUnreadError(cause)) throw cause;
-              throw new UnreadError(
-                idled ? 'timeout' : 'network',
-                idled ? `${service} stream went silent.` : `${service} stream broke.`,
-                { cause },
-              );
-            } finally {
-              reader.cancel().catch(() => undefined);
+            });
+            // A bodiless answer is a stream that closed at once.
+            const reader = response.body?.getReader();
+            const decoder = new TextDecoder();
+            while (reader) {
+              const { done, value } = await reader.read();
+              if (done) break;
+              armIdle();
+              parse(decoder.decode(value, { stream: true }));
             }
-            return received;
+            error = new UnreadError('network', `${service} closed the stream.`);
+          } catch (cause) {
+            const silent = current.signal.aborted;
+            error = isUnreadError(cause)
+              ? cause
+              : new UnreadError(
+                  silent ? 'timeout' : 'network',
+                  `${service} stream ${silent ? 'went silent' : 'failed'}.`,
+                  { cause },
+                );
+            if (!error.transient && error.code !== 'rate-limited') throw error;
           } finally {
-            clearTimeout(idle);
-            stop.signal.removeEventListener('abort', abort);
-            connection.abort();
+            clearTimeout(timer);
+            current.abort();
           }
-        };
-
-        if (context.signal.aborted) onAbort();
-        else {
-          run().then(
-            () => subscriber.complete(),
-            (error: unknown) => {
-              if (!stop.signal.aborted) subscriber.error(error);
-            },
-          );
+          if (subscriber.closed) return;
+          if (++failures >= maxAttempts) throw error;
+          await new Promise((resolve) => {
+            timer = setTimeout(resolve, retryDelay(failures, error, retry.baseDelayMs, retry));
+          });
         }
-        return () => {
-          clearTimeout(waitTimer);
-          context.signal.removeEventListener('abort', onAbort);
-          stop.abort();
-        };
-      });
-    },
+      };
+
+      if (signal.aborted) complete();
+      else {
+        signal.addEventListener('abort', complete);
+        // An error after unsubscribing (the connection aborted) goes nowhere: rxjs drops it.
+        run().catch((error: unknown) => subscriber.error(error));
+      }
+      return () => {
+        signal.removeEventListener('abort', complete);
+        clearTimeout(timer);
+        connection?.abort();
+      };
+    });
   };
+  return source;
 }
 
 interface SseEvent {
@@ -384,38 +267,34 @@ interface SseEvent {
 
 /**
  * A small Server-Sent Events parser (the WHATWG event stream format): feed it text as it comes;
- * it calls `onEvent` per dispatched event. Comments (heartbeats) are skipped.
+ * it calls `onEvent` per dispatched event. Comments (heartbeats) and unknown fields are skipped.
  */
 export function sseParser(onEvent: (event: SseEvent) => void): (chunk: string) => void {
   let buffer = '';
   let event = '';
-  let data: string[] = [];
+  /** Each `data` line's value, each after a `\n`. */
+  let data = '';
   let id: string | undefined;
   return (chunk) => {
-    buffer += chunk;
+    // Lines end with \r\n, \n or \r; a \r at the very end may be the first half of \r\n.
+    const lines = (buffer + chunk).split(/\r\n|\n|\r(?!$)/);
+    buffer = lines.pop() as string;
     // Guard against a server that never ends a line.
     if (buffer.length > 1_048_576) {
-      throw new UnreadError('invalid-response', `${service} sent an event too long to parse.`);
+      throw new UnreadError('invalid-response', `${service} sent a line over 1 MiB.`);
     }
-    for (;;) {
-      const match = /\r\n|\r|\n/.exec(buffer);
-      // A lone \r at the end may be the first half of \r\n: wait for more.
-      if (!match || (match[0] === '\r' && match.index === buffer.length - 1)) return;
-      const line = buffer.slice(0, match.index);
-      buffer = buffer.slice(match.index + match[0].length);
-      if (line === '') {
-        if (data.length > 0) onEvent({ event: event || 'message', data: data.join('\n'), id });
-        event = '';
-        data = [];
-        continue;
-      }
-      if (line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon === -1 ? line : line.slice(0, colon);
-      let value = colon === -1 ? '' : line.slice(colon + 1);
-      if (value.startsWith(' ')) value = value.slice(1);
-      if (field === 'event') event = value;
-      else if (field === 'data') data.push(value);
+    for (const line of lines) {
+      // The field name up to the first colon, then the value without one leading space.
+      const [, field, value] = /^([^:]*):? ?(.*)/s.exec(line) as unknown as [
+        string,
+        string,
+        string,
+      ];
+      if (!line) {
+        if (data) onEvent({ event: event || 'message', data: data.slice(1), id });
+        event = data = '';
+      } else if (field === 'event') event = value;
+      else if (field === 'data') data += `\n${value}`;
       else if (field === 'id' && !value.includes('\0')) id = value;
     }
   };
