@@ -1,4 +1,4 @@
-import type { QueryCacheNotifyEvent, QueryClient, QueryState } from '@tanstack/query-core';
+import type { QueryClient, QueryState } from '@tanstack/query-core';
 import { isBrowser } from './environment';
 import { UnreadError, type UnreadErrorCode } from './errors';
 
@@ -18,7 +18,7 @@ export interface ChannelLike {
   close(): void;
 }
 
-/** What one tab offers for cross-tab work; `browserCrossTab()` in a page. */
+/** What one tab offers for cross-tab work; `browserCrossTab()` in a page. Its functions are called unbound. */
 export interface CrossTabEnvironment {
   /** Web Locks, or `undefined` for the heartbeat fallback. */
   readonly locks: LockManagerLike | undefined;
@@ -37,364 +37,256 @@ export interface CrossTabLink {
 
 /** The page's tab environment, or `undefined` outside browsers and without `BroadcastChannel`. */
 export function browserCrossTab(): CrossTabEnvironment | undefined {
-  if (!isBrowser() || typeof globalThis.BroadcastChannel !== 'function') return undefined;
   const Channel = globalThis.BroadcastChannel;
-  const locks = (globalThis.navigator as { locks?: LockManagerLike | null } | undefined)?.locks;
+  if (!isBrowser() || !Channel) return;
   const doc = document;
+  const event = 'visibilitychange';
   return {
-    locks: typeof locks?.request === 'function' ? locks : undefined,
+    locks: (navigator as { locks?: LockManagerLike }).locks,
     openChannel: (name) => new Channel(name) as unknown as ChannelLike,
     isVisible: () => doc.visibilityState !== 'hidden',
     onVisibilityChange(listener) {
-      doc.addEventListener('visibilitychange', listener);
-      return () => doc.removeEventListener('visibilitychange', listener);
+      doc.addEventListener(event, listener);
+      return () => doc.removeEventListener(event, listener);
     },
     random: Math.random,
   };
 }
 
-/** A count or an error as it crosses tabs: plain data, since an `Error` subclass does not clone. */
+/**
+ * A read as it crosses tabs: plain data, since an `Error` subclass does not clone. `error` is
+ * there while the query is failed, as the `UnreadError`'s own fields and its message.
+ */
 interface SharedState {
-  status: 'success' | 'error';
-  data: number | undefined;
+  data?: number;
   dataUpdatedAt: number;
   errorUpdatedAt: number;
-  error?: { code: UnreadErrorCode; message: string; status?: number; retryAfterMs?: number };
+  error?: { code: UnreadErrorCode; message: string; status?: number; retryAfterMs?: number } | null;
 }
 
+/**
+ * What the tabs of one group tell each other, `from` the random id of the sending tab:
+ * `h` hello (a tab opened or lost its entry: the leader answers with `l` and `s`),
+ * `l` leader (the sender polls; `body` is whether its page is visible),
+ * `s` state (`body` is the sender's last read),
+ * `i` invalidate (a follower asks the leader to read now),
+ * `b` bye (the leader closes, without Web Locks).
+ */
 type Message =
-  | { type: 'hello' | 'invalidate' | 'bye'; from: string }
-  | { type: 'leader'; from: string; visible: boolean }
-  | { type: 'state'; from: string; state: SharedState };
+  | { type: 'h' | 'i' | 'b'; from: number; body?: undefined }
+  | { type: 'l'; from: number; body: boolean }
+  | { type: 's'; from: number; body: SharedState };
 
-interface Group {
-  readonly listeners: Set<() => void>;
-  isLeader(): boolean;
-  close(): void;
-}
+/** Joins a group: the link of one store. */
+type Join = (onChange: () => void) => CrossTabLink;
 
-const groups = new WeakMap<QueryClient, Map<string, Group>>();
+const groups = /* @__PURE__ */ new WeakMap<QueryClient, Map<string, Join>>();
+
+/** When a state last settled: its last read, or its failure while it is failed. */
+const settledAt = (state: SharedState) =>
+  Math.max(state.dataUpdatedAt, state.error ? state.errorUpdatedAt : 0);
 
 /**
  * Joins the tabs that watch `queryKey`, one group per query client and key in a tab. Returns
- * `undefined` where there are no other tabs to talk to (Node, no `BroadcastChannel`).
+ * `undefined` where there are no other tabs to talk to (Node, no `BroadcastChannel`, an opaque
+ * origin: then this tab polls for itself).
  */
 export function joinCrossTab(
   client: QueryClient,
   queryKey: readonly unknown[],
   queryHash: string,
-  pollIntervalMs: number,
-  onChange: () => void,
-  environment: CrossTabEnvironment | undefined = browserCrossTab(),
-): CrossTabLink | undefined {
-  if (!environment) return undefined;
-  let byHash = groups.get(client);
-  if (!byHash) {
-    byHash = new Map();
-    groups.set(client, byHash);
-  }
-  let group = byHash.get(queryHash);
-  if (!group) {
-    const registry = byHash;
-    try {
-      group = createGroup(client, queryKey, queryHash, pollIntervalMs, environment, () =>
-        registry.delete(queryHash),
-      );
-    } catch {
-      // No channel in this context (an opaque origin): this tab polls for itself.
-      return undefined;
-    }
-    byHash.set(queryHash, group);
-  }
-  const joined = group;
-  joined.listeners.add(onChange);
-  let left = false;
-  return {
-    isLeader: () => !left && joined.isLeader(),
-    leave() {
-      if (left) return;
-      left = true;
-      joined.listeners.delete(onChange);
-      if (joined.listeners.size === 0) joined.close();
-    },
-  };
-}
-
-function createGroup(
-  client: QueryClient,
-  queryKey: readonly unknown[],
-  queryHash: string,
   intervalMs: number,
-  env: CrossTabEnvironment,
-  onClose: () => void,
-): Group {
-  const name = `crisp-unread:${queryHash}`;
-  const id = env.random().toString(36).slice(2).padEnd(12, '0');
-  const cache = client.getQueryCache();
-  const channel = env.openChannel(name);
-  const listeners = new Set<() => void>();
-  // Claims and steals wait a random moment, so that several candidate tabs rarely all move at once.
-  const quickMs = Math.min(100, intervalMs / 4);
-  let leader = false;
-  let leaderVisible = true;
-  let closed = false;
-  let applying = false;
-  let lastSent = '';
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let attempt: { controller: AbortController; release: () => void } | undefined;
-
-  const post = (message: Message) => {
-    if (!closed) channel.postMessage(message);
-  };
-  const schedule = (ms: number, task: () => void) => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      timer = undefined;
-      if (!closed) task();
-    }, ms);
-  };
-  const announce = () => post({ type: 'leader', from: id, visible: env.isVisible() });
-  const sendState = (state: QueryState<number, UnreadError> | undefined, force = false) => {
-    const shared = state && share(state);
-    if (!shared) return;
-    const signature = `${shared.status}|${shared.dataUpdatedAt}|${shared.errorUpdatedAt}`;
-    if (signature === lastSent && !force) return;
-    lastSent = signature;
-    post({ type: 'state', from: id, state: shared });
-  };
-  const setLeader = (value: boolean) => {
-    if (leader === value) return;
-    leader = value;
-    if (value) {
-      clearTimeout(timer);
-      announce();
-      if (!env.locks) schedule(intervalMs / 2, heartbeat);
-    }
-    for (const listener of [...listeners]) listener();
-  };
-  const heartbeat = () => {
-    announce();
-    schedule(intervalMs / 2, heartbeat);
-  };
-
-  // Web Locks: the holder of the lock polls; the others queue for it. A steal hands it over.
-  const acquire = (steal: boolean) => {
-    const locks = env.locks!;
-    const previous = attempt;
-    const controller = new AbortController();
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const current = { controller, release };
-    let granted = false;
-    attempt = current;
-    previous?.controller.abort();
-    previous?.release();
-    locks
-      .request(name, steal ? { steal: true } : { signal: controller.signal }, () => {
-        if (attempt !== current) return undefined;
-        granted = true;
-        setLeader(true);
-        return held;
-      })
-      .catch(() => undefined)
-      .then(() => {
-        if (attempt !== current || closed) return;
-        release();
-        // Stolen: queue again as a follower. Refused outright (a sandboxed frame): poll alone.
-        if (!granted) return setLeader(true);
-        setLeader(false);
-        acquire(false);
-      });
-  };
-
-  const better = (other: { from: string; visible: boolean }) =>
-    other.visible !== env.isVisible() ? other.visible : other.from < id;
-  const claimSoon = () => {
-    if (env.locks) {
-      schedule(env.random() * quickMs, () => {
-        if (!leader && !leaderVisible && env.isVisible()) acquire(true);
-      });
-    } else schedule(env.random() * quickMs, () => setLeader(true));
-  };
-  // Heartbeat fallback: a follower that hears no leader for 1.5 intervals claims the lead.
-  const follow = () => {
-    if (!env.locks) schedule(intervalMs * 1.5, () => setLeader(true));
-  };
-
-  const apply = (remote: SharedState) => {
-    const query = cache.get<number, UnreadError>(queryHash);
-    if (!query) return;
-    const local = query.state;
-    applying = true;
+  onChange: () => void,
+  env: CrossTabEnvironment | undefined = browserCrossTab(),
+): CrossTabLink | undefined {
+  if (!env) return;
+  const registry = groups.get(client) ?? new Map<string, Join>();
+  groups.set(client, registry);
+  let join = registry.get(queryHash);
+  if (!join) {
+    const name = `crisp-unread:${queryHash}`;
+    let channel: ChannelLike;
     try {
-      if (remote.status === 'success') {
-        const localAt = Math.max(
-          local.dataUpdatedAt,
-          local.status === 'error' ? local.errorUpdatedAt : 0,
-        );
-        if (remote.data !== undefined && remote.dataUpdatedAt > localAt) {
-          client.setQueryData(queryKey, remote.data, { updatedAt: remote.dataUpdatedAt });
-        }
-      } else if (
-        remote.error &&
-        remote.errorUpdatedAt > local.errorUpdatedAt &&
-        remote.errorUpdatedAt > local.dataUpdatedAt
-      ) {
-        const { code, message, status, retryAfterMs } = remote.error;
-        const error = new UnreadError(code, message, { status, retryAfterMs });
-        const newer = remote.data !== undefined && remote.dataUpdatedAt > local.dataUpdatedAt;
-        query.setState({
-          ...local,
-          ...(newer
-            ? {
-                data: remote.data,
-                dataUpdatedAt: remote.dataUpdatedAt,
-                dataUpdateCount: local.dataUpdateCount + 1,
-              }
-            : {}),
-          status: 'error',
-          error,
-          errorUpdatedAt: remote.errorUpdatedAt,
-          errorUpdateCount: local.errorUpdateCount + 1,
-          fetchFailureCount: local.fetchFailureCount + 1,
-          fetchFailureReason: error,
+      channel = env.openChannel(name);
+    } catch {
+      return; // No channel in this context (an opaque origin).
+    }
+    const { locks, isVisible, random } = env;
+    const id = random();
+    const cache = client.getQueryCache();
+    const current = () => cache.get<number, UnreadError>(queryHash);
+    const listeners = new Set<() => void>();
+    // Claims and steals wait a random moment, so that several candidate tabs rarely all move at once.
+    const quickMs = Math.min(100, intervalMs / 4);
+    let leader = false;
+    let leaderVisible = true;
+    let applying = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    /** The current lock request: aborting it cancels it while queued and releases the lock while held. */
+    let attempt: AbortController | undefined;
+
+    const post = (type: Message['type'], body?: Message['body']) =>
+      channel.postMessage({ type, from: id, body });
+    const announce = () => post('l', isVisible());
+    const sendState = (state: QueryState<number, UnreadError> | undefined) => {
+      const error = state?.error;
+      if (state) {
+        post('s', {
+          data: state.data,
+          dataUpdatedAt: state.dataUpdatedAt,
+          errorUpdatedAt: state.errorUpdatedAt,
+          error: error && { ...error, message: error.message },
         });
       }
-    } finally {
-      applying = false;
-    }
-  };
-
-  channel.onmessage = ({ data }) => {
-    const message = parseMessage(data);
-    if (!message || message.from === id || closed) return;
-    switch (message.type) {
-      case 'hello':
-        if (leader) {
-          announce();
-          sendState(cache.get<number, UnreadError>(queryHash)?.state, true);
-        }
-        break;
-      case 'state':
-        apply(message.state);
-        break;
-      case 'invalidate':
-        if (leader) {
-          applying = true;
-          try {
-            void client.invalidateQueries({ queryKey, exact: true });
-          } finally {
-            applying = false;
-          }
-        }
-        break;
-      case 'bye':
-        if (!leader && !env.locks) claimSoon();
-        break;
-      case 'leader':
-        if (leader) {
-          if (env.locks) break;
-          if (!better(message)) {
-            announce();
-            break;
-          }
-          setLeader(false);
-        }
-        leaderVisible = message.visible;
-        if (!leaderVisible && env.isVisible()) claimSoon();
-        else follow();
-        break;
-    }
-  };
-
-  const onCacheEvent = (event: QueryCacheNotifyEvent) => {
-    if (event.query.queryHash !== queryHash || applying) return;
-    // The app cleared the entry: ask for the state again rather than wait a whole interval.
-    if (event.type === 'removed') post({ type: 'hello', from: id });
-    if (event.type !== 'updated') return;
-    const type = event.action.type;
-    if (type === 'invalidate') post({ type: 'invalidate', from: id });
-    else if (type === 'success' || type === 'error' || type === 'setState') {
-      sendState(event.query.state as QueryState<number, UnreadError>);
-    }
-  };
-  const unsubscribeCache = cache.subscribe(onCacheEvent);
-  const unsubscribeVisibility = env.onVisibilityChange(() => {
-    if (leader) announce();
-    else if (env.isVisible() && !leaderVisible) claimSoon();
-  });
-
-  post({ type: 'hello', from: id });
-  if (env.locks) acquire(false);
-  else schedule(quickMs, () => setLeader(true));
-
-  return {
-    listeners,
-    isLeader: () => leader,
-    close() {
-      if (closed) return;
-      if (leader && !env.locks) post({ type: 'bye', from: id });
-      closed = true;
+    };
+    const schedule = (ms: number, task: () => void) => {
       clearTimeout(timer);
-      const current = attempt;
-      attempt = undefined;
-      current?.controller.abort();
-      current?.release();
-      unsubscribeCache();
-      unsubscribeVisibility();
-      channel.onmessage = null;
-      channel.close();
-      onClose();
-    },
-  };
-}
-
-function share(state: QueryState<number, UnreadError>): SharedState | undefined {
-  if (state.status === 'pending') return undefined;
-  const shared: SharedState = {
-    status: state.status,
-    data: state.data,
-    dataUpdatedAt: state.dataUpdatedAt,
-    errorUpdatedAt: state.errorUpdatedAt,
-  };
-  if (state.status === 'error' && state.error) {
-    const { code, message, status, retryAfterMs } = state.error;
-    shared.error = { code, message, status, retryAfterMs };
-  }
-  return shared;
-}
-
-/** Messages come from other tabs, maybe another version of the library: trust only their shape. */
-function parseMessage(data: unknown): Message | undefined {
-  if (typeof data !== 'object' || data === null) return undefined;
-  const message = data as Partial<Message> & { state?: Partial<SharedState> };
-  if (typeof message.from !== 'string') return undefined;
-  switch (message.type) {
-    case 'hello':
-    case 'invalidate':
-    case 'bye':
-      return message as Message;
-    case 'leader':
-      return typeof message.visible === 'boolean' ? (message as Message) : undefined;
-    case 'state': {
-      const state = message.state;
-      if (
-        typeof state !== 'object' ||
-        state === null ||
-        (state.status !== 'success' && state.status !== 'error') ||
-        typeof state.dataUpdatedAt !== 'number' ||
-        typeof state.errorUpdatedAt !== 'number' ||
-        !(state.data === undefined || (Number.isInteger(state.data) && state.data >= 0)) ||
-        (state.status === 'error' &&
-          (typeof state.error?.code !== 'string' || typeof state.error.message !== 'string'))
-      ) {
-        return undefined;
+      timer = setTimeout(task, ms);
+    };
+    // The leader announces itself; without Web Locks it goes on doing so every half interval.
+    const heartbeat = () => {
+      announce();
+      if (!locks) schedule(intervalMs / 2, heartbeat);
+    };
+    const setLeader = (value: boolean) => {
+      if (leader !== value) {
+        leader = value;
+        if (value) heartbeat();
+        for (const listener of listeners) listener();
       }
-      return message as Message;
-    }
-    default:
-      return undefined;
+    };
+
+    // Web Locks: the holder of the lock polls; the others queue for it. A steal hands it over.
+    const acquire = (steal?: boolean) => {
+      attempt?.abort();
+      attempt = new AbortController();
+      const { signal } = attempt;
+      const settled = () => {
+        if (signal.aborted) return;
+        // Stolen: queue again as a follower. Refused outright (a sandboxed frame): poll alone.
+        if (leader) acquire();
+        setLeader(!leader);
+      };
+      locks!
+        .request(name, steal ? { steal } : { signal }, () => {
+          if (signal.aborted) return;
+          // Held until the attempt is aborted (set up first: a listener of the new leader may leave).
+          return new Promise((resolve) => {
+            signal.onabort = resolve as () => void;
+            setLeader(true);
+          });
+        })
+        .then(settled, settled);
+    };
+
+    // A visible tab takes the lead from a hidden leader; without Web Locks, also from one that left.
+    const claim = () =>
+      locks ? !leader && !leaderVisible && isVisible() && acquire(true) : setLeader(true);
+    const claimSoon = () => schedule(random() * quickMs, claim);
+
+    // Messages come from other tabs, maybe another version of the library: trust only their shape.
+    // What this tab writes into its cache while it handles a message is not told back to the others.
+    channel.onmessage = ({ data }) => {
+      const { type, from, body } = (data || {}) as Message;
+      applying = true;
+      try {
+        if (type === 'h') {
+          if (leader) {
+            announce();
+            sendState(current()?.state);
+          }
+        } else if (type === 'i') {
+          if (leader) void client.invalidateQueries({ queryKey, exact: true });
+        } else if (type === 'b') {
+          if (!leader && !locks) claimSoon();
+        } else if (type === 's') {
+          const { data: count, dataUpdatedAt, errorUpdatedAt, error } = body || ({} as SharedState);
+          const query = current();
+          const local = query?.state;
+          if (
+            local &&
+            typeof dataUpdatedAt === 'number' &&
+            typeof errorUpdatedAt === 'number' &&
+            // A count: a whole number from 0, or none yet.
+            (count === undefined || count >>> 0 === count) &&
+            (!error || (typeof error.code === 'string' && typeof error.message === 'string')) &&
+            // A newer read than this tab's: a count, or a failure (with the count from before it).
+            settledAt(body) > settledAt(local)
+          ) {
+            if (!error) client.setQueryData(queryKey, count, { updatedAt: dataUpdatedAt });
+            else {
+              const failure = new UnreadError(error.code, error.message, error);
+              query.setState({
+                ...local,
+                ...(dataUpdatedAt > local.dataUpdatedAt && {
+                  data: count,
+                  dataUpdatedAt,
+                  dataUpdateCount: local.dataUpdateCount + 1,
+                }),
+                status: 'error',
+                error: failure,
+                errorUpdatedAt,
+                errorUpdateCount: local.errorUpdateCount + 1,
+                fetchFailureCount: local.fetchFailureCount + 1,
+                fetchFailureReason: failure,
+              });
+            }
+          }
+        } else if (type === 'l' && body === !!body && typeof from === 'number') {
+          if (leader) {
+            if (locks) return;
+            // Two leaders without Web Locks: the visible one stays, else the one with the smaller id.
+            if (body !== isVisible() ? !body : from > id) return announce();
+          }
+          leaderVisible = body;
+          if (!body && isVisible()) claimSoon();
+          // Without Web Locks, a follower that hears no leader for 1.5 intervals claims the lead.
+          else if (!locks) schedule(intervalMs * 1.5, claim);
+          setLeader(false); // last: a listener may leave
+        }
+      } finally {
+        applying = false;
+      }
+    };
+
+    const stopCache = cache.subscribe((event) => {
+      if (event.query.queryHash !== queryHash || applying) return;
+      // The app cleared the entry: ask for the state again rather than wait a whole interval.
+      if (event.type === 'removed') post('h');
+      if (event.type !== 'updated') return;
+      const type = event.action.type;
+      if (type === 'invalidate') post('i');
+      else if (type === 'success' || type === 'error' || type === 'setState') {
+        sendState(event.query.state);
+      }
+    });
+    const stopVisibility = env.onVisibilityChange(() => {
+      if (leader) announce();
+      else if (isVisible() && !leaderVisible) claimSoon();
+    });
+
+    post('h');
+    if (locks) acquire();
+    else schedule(quickMs, claim);
+
+    join = (onChange) => {
+      listeners.add(onChange);
+      return {
+        isLeader: () => leader && listeners.has(onChange),
+        leave() {
+          if (!listeners.delete(onChange) || listeners.size) return;
+          if (leader && !locks) post('b');
+          attempt?.abort();
+          clearTimeout(timer);
+          stopCache();
+          stopVisibility();
+          channel.onmessage = null;
+          channel.close();
+          registry.delete(queryHash);
+        },
+      };
+    };
+    registry.set(queryHash, join);
   }
+  return join(onChange);
 }

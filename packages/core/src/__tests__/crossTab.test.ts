@@ -460,6 +460,13 @@ describe('crossTab', () => {
       { type: 'state', from: 'x', state: { status: 'error', dataUpdatedAt: 0, errorUpdatedAt: 1 } },
       { type: 'leader', from: 'x' },
       { type: 'nonsense', from: 'x' },
+      // The current format, malformed: a negative count, a timestamp as text, an error without code.
+      { type: 's', from: 1, body: { data: -1, dataUpdatedAt: 9e15, errorUpdatedAt: 0 } },
+      { type: 's', from: 1, body: { data: 5, dataUpdatedAt: '9e15', errorUpdatedAt: 0 } },
+      { type: 's', from: 1, body: { dataUpdatedAt: 0, errorUpdatedAt: 9e15, error: {} } },
+      { type: 's', from: 1, body: null },
+      { type: 'l', from: 1, body: 'hidden' },
+      { type: 'l', body: false },
     ]) {
       stranger.postMessage(junk);
     }
