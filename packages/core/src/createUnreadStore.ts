@@ -1,36 +1,12 @@
 import {
   focusManager,
   onlineManager,
+  type Query,
   type QueryCacheNotifyEvent,
   type QueryClient,
-  QueryObserver,
   type QueryState,
 } from '@tanstack/query-core';
-import {
-  BehaviorSubject,
-  defer,
-  distinctUntilChanged,
-  finalize,
-  from,
-  ignoreElements,
-  isObservable,
-  map,
-  merge,
-  type Observable,
-  of,
-  ReplaySubject,
-  Observable as RxObservable,
-  repeat,
-  retry,
-  Subject,
-  Subscription,
-  share,
-  skip,
-  switchMap,
-  takeUntil,
-  tap,
-  timer,
-} from 'rxjs';
+import { Observable, type Subscriber, type Unsubscribable } from 'rxjs';
 import { defaultRetry, retryDelay } from './backoff';
 import { chatboxSession$ } from './crispChatbox';
 import { joinCrossTab } from './crossTab';
@@ -48,9 +24,14 @@ import type {
   UnreadStoreOptions,
 } from './types';
 
+// Size matters here (this file is in every bundle), so the store is written on `Observable` alone:
+// each rxjs operator or Subject would bring its share of rxjs (and tslib) into every page. The plain
+// listener sets and timers below do what `share`, `switchMap` and `retry` did, and are tested alike.
+
 interface ResolvedOptions {
   source: UnreadSource;
-  session$: Observable<string | null>;
+  /** Subscribes to the session ids; returns the unsubscribe. */
+  sessions: (next: (sessionId: unknown) => void, fail: (error: unknown) => void) => () => void;
   pollIntervalMs: number;
   pauseWhenHidden: boolean;
   crossTab: boolean;
@@ -67,6 +48,9 @@ interface SessionWatch {
   markAsRead(): Promise<void>;
 }
 
+type Listener = Pick<Subscriber<UnreadState>, 'next'> & { complete?(): void };
+type Teardown = () => void;
+
 const idleState: UnreadState = Object.freeze({
   count: null,
   status: 'idle',
@@ -74,6 +58,8 @@ const idleState: UnreadState = Object.freeze({
   sessionId: null,
   updatedAt: null,
 });
+
+const noop = () => {};
 
 /**
  * Creates a store holding one visitor's live unread count. Nothing happens until something
@@ -83,245 +69,265 @@ const idleState: UnreadState = Object.freeze({
 export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
   const config = resolveOptions(options);
   const { source, queryClient } = config;
-  const state = new BehaviorSubject<UnreadState>(idleState);
-  const dispose$ = new Subject<void>();
+  const listeners = new Set<Listener>();
   const touched = new Set<string>();
+  let state = idleState;
   let watch: SessionWatch | null = null;
   let disposed = false;
+  /** Stops the running engine; `undefined` while it rests. */
+  let stopEngine: Teardown | undefined;
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const setState = (patch: Partial<UnreadState>) => {
-    const current = state.getValue();
-    const keys = Object.keys(patch) as (keyof UnreadState)[];
-    if (keys.every((key) => Object.is(current[key], patch[key]))) return;
-    state.next(Object.freeze({ ...current, ...patch }));
+  const emit = (next: UnreadState) => {
+    state = next;
+    for (const listener of [...listeners]) listener.next(next);
   };
 
-  const watchSession = (sessionId: string) =>
-    new RxObservable<Partial<UnreadState>>((subscriber) => {
-      const queryKey = unreadQueryKey(source.scope, sessionId);
-      const observer = new QueryObserver<number, UnreadError, number, number, readonly unknown[]>(
-        queryClient,
-        {
-          queryKey,
-          queryFn: ({ signal }) => readCount(source, sessionId, signal),
-          enabled: false,
-          retry: false,
-          gcTime: config.gcTimeMs,
-        },
-      );
-      const queryHash = observer.getCurrentQuery().queryHash;
-      touched.add(queryHash);
-      let timeout: ReturnType<typeof setTimeout> | undefined;
-      let failures = 0;
-      let pushLive = false;
-      let errorDelay: { at: number; ms: number } | undefined;
+  const setState = (patch: Partial<UnreadState>) => {
+    const keys = Object.keys(patch) as (keyof UnreadState)[];
+    if (!keys.every((key) => Object.is(state[key], patch[key])))
+      emit(Object.freeze({ ...state, ...patch }));
+  };
 
-      const queryState = (): QueryState<number, UnreadError> => observer.getCurrentQuery().state;
-      // One tab polls per key and broadcasts its reads: the others wait as if hidden until the lead
-      // comes to them (crossTab.ts).
-      const tabs =
-        config.crossTab && !source.local
-          ? joinCrossTab(queryClient, queryKey, queryHash, config.pollIntervalMs, () => update())
-          : undefined;
-      const active = () =>
-        (tabs?.isLeader() ?? true) &&
-        (!config.pauseWhenHidden || (focusManager.isFocused() && onlineManager.isOnline()));
-      const fetchNow = () => observer.refetch({ cancelRefetch: false }).then(() => undefined);
+  const watchSession = (sessionId: string): Teardown => {
+    const queryKey = unreadQueryKey(source.scope, sessionId);
+    const queryOptions = {
+      queryKey,
+      queryFn: ({ signal }: { signal: AbortSignal }) => readCount(source, sessionId, signal),
+      retry: false,
+      // The stores holding a count keep it alive (see `hold`); the cache never drops it under them.
+      gcTime: Number.POSITIVE_INFINITY,
+    } as const;
+    const cache = queryClient.getQueryCache();
+    const build = () =>
+      cache.build<number, UnreadError, number, readonly unknown[]>(queryClient, queryOptions);
+    let query = build();
+    const queryHash = query.queryHash;
+    touched.add(queryHash);
+    const release = hold(queryClient, queryHash, config.gcTimeMs);
+    let closed = false;
+    let timeout: ReturnType<typeof setTimeout> | undefined;
+    let failures = 0;
+    let pushLive = false;
+    let errorDelay: { at: number; ms: number } | undefined;
 
-      // Pushes are opened by the tab that polls (the only one, without cross-tab): the others get
-      // the counts it writes through the tabs' channel, so a visitor's tabs hold one stream.
-      let pushes: Subscription | undefined;
-      const syncPushes = () => {
-        const wanted = source.watch !== undefined && (tabs?.isLeader() ?? true);
-        if (wanted && !pushes) {
-          const subscription = new Subscription();
-          pushes = subscription; // before subscribing: the first live value re-enters update()
-          subscription.add(
-            sharedPushes(queryClient, queryHash, () =>
-              pushCounts(source, sessionId, queryKey, config),
-            ).subscribe((isLive) => {
-              pushLive = isLive;
-              update();
-            }),
-          );
-        } else if (!wanted && pushes) {
-          pushes.unsubscribe();
-          pushes = undefined;
-          pushLive = false;
-        }
-      };
-
-      const update = () => {
-        if (subscriber.closed) return;
-        syncPushes();
-        clearTimeout(timeout);
-        timeout = undefined;
-        const current = queryState();
-        subscriber.next(deriveState(sessionId, current));
-        if (
-          current.status === 'error' &&
-          current.error &&
-          errorDelay?.at !== current.errorUpdatedAt
-        ) {
-          errorDelay = {
-            at: current.errorUpdatedAt,
-            ms: retryDelay(
-              Math.max(1, failures),
-              current.error,
-              config.pollIntervalMs,
-              config.retry,
-            ),
-          };
-        }
-        const next = plan({
-          now: Date.now(),
-          state: current,
-          errorDelayMs: errorDelay?.ms,
-          active: active() && !pushLive,
-          pollIntervalMs: config.pollIntervalMs,
-        });
-        if (next.type === 'fetch') void fetchNow();
-        else if (next.type === 'wait') timeout = setTimeout(update, next.ms);
-      };
-
-      const onCacheEvent = (event: QueryCacheNotifyEvent) => {
-        if (event.query.queryHash !== queryHash) return;
-        if (event.type === 'updated') {
-          if (event.action.type === 'success') failures = 0;
-          else if (event.action.type === 'error') failures += 1;
-        }
-        // The app removed the entry (queryClient.clear(), removeQueries): bind to a fresh one.
-        if (event.type === 'removed') observer.setOptions(observer.options);
-        if (event.type === 'updated' || event.type === 'removed') update();
-      };
-
-      const unsubscribeCache = queryClient.getQueryCache().subscribe(onCacheEvent);
-      const unsubscribeObserver = observer.subscribe(() => {});
-      const unsubscribeFocus = config.pauseWhenHidden ? focusManager.subscribe(update) : undefined;
-      const unsubscribeOnline = config.pauseWhenHidden
-        ? onlineManager.subscribe(update)
+    // One tab polls per key and broadcasts its reads: the others wait as if hidden until the lead
+    // comes to them (crossTab.ts).
+    const tabs =
+      config.crossTab && !source.local
+        ? joinCrossTab(queryClient, queryKey, queryHash, config.pollIntervalMs, () => update())
         : undefined;
+    const isLeader = () => tabs?.isLeader() ?? true;
+    const active = () =>
+      isLeader() &&
+      (!config.pauseWhenHidden || (focusManager.isFocused() && onlineManager.isOnline()));
+    const fetchNow = () => query.fetch(queryOptions).then(noop, noop);
 
-      const self: SessionWatch = {
-        queryKey,
-        refresh: fetchNow,
-        async markAsRead() {
-          if (!source.markAsRead) {
-            throw new UnreadError(
-              'misconfigured',
-              `crisp-unread: the ${source.kind} source cannot mark messages as read.`,
-            );
-          }
-          await queryClient.cancelQueries({ queryKey, exact: true });
-          const before = queryState();
-          queryClient.setQueryData(queryKey, 0);
-          try {
-            await source.markAsRead(sessionId, { signal: new AbortController().signal });
-          } catch (error) {
-            if (before.data !== undefined && queryState().data === 0) {
-              queryClient.setQueryData(queryKey, before.data, { updatedAt: before.dataUpdatedAt });
-            }
-            throw toUnreadError(error);
-          }
-        },
-      };
-      watch = self;
+    // Pushes are opened by the tab that polls (the only one, without cross-tab): the others get
+    // the counts it writes through the tabs' channel, so a visitor's tabs hold one stream.
+    let leavePushes: Teardown | undefined;
+    const syncPushes = () => {
+      const wanted = source.watch !== undefined && isLeader();
+      if (wanted && !leavePushes) {
+        leavePushes = noop; // before joining: the first live value re-enters update()
+        leavePushes = joinPushes(config, sessionId, queryKey, queryHash, (isLive) => {
+          pushLive = isLive;
+          update();
+        });
+      } else if (!wanted && leavePushes) {
+        leavePushes();
+        leavePushes = undefined;
+        pushLive = false;
+      }
+    };
+
+    const update = () => {
+      if (closed) return;
+      syncPushes();
+      clearTimeout(timeout);
+      timeout = undefined;
+      const current: QueryState<number, UnreadError> = query.state;
+      setState(deriveState(sessionId, current));
+      if (
+        current.status === 'error' &&
+        current.error &&
+        errorDelay?.at !== current.errorUpdatedAt
+      ) {
+        errorDelay = {
+          at: current.errorUpdatedAt,
+          ms: retryDelay(Math.max(1, failures), current.error, config.pollIntervalMs, config.retry),
+        };
+      }
+      const next = plan({
+        now: Date.now(),
+        state: current,
+        errorDelayMs: errorDelay?.ms,
+        active: active() && !pushLive,
+        pollIntervalMs: config.pollIntervalMs,
+      });
+      if (next.type === 'fetch') void fetchNow();
+      else if (next.type === 'wait') timeout = setTimeout(update, next.ms);
+    };
+
+    const unsubscribeCache = cache.subscribe((event: QueryCacheNotifyEvent) => {
+      if (event.query.queryHash !== queryHash) return;
+      if (event.type === 'updated') {
+        if (event.action.type === 'success') failures = 0;
+        else if (event.action.type === 'error') failures += 1;
+      } else if (event.type === 'removed') {
+        // The app removed the entry (queryClient.clear(), removeQueries): start a fresh one.
+        query = build();
+      } else return;
       update();
-
-      return () => {
-        if (watch === self) watch = null;
-        clearTimeout(timeout);
-        tabs?.leave();
-        unsubscribeFocus?.();
-        unsubscribeOnline?.();
-        pushes?.unsubscribe();
-        unsubscribeCache();
-        unsubscribeObserver();
-      };
     });
+    const unsubscribeFocus = config.pauseWhenHidden ? focusManager.subscribe(update) : undefined;
+    const unsubscribeOnline = config.pauseWhenHidden ? onlineManager.subscribe(update) : undefined;
 
-  const engine$ = config.session$.pipe(
-    switchMap((sessionId): Observable<Partial<UnreadState>> => {
+    const self: SessionWatch = {
+      queryKey,
+      refresh: fetchNow,
+      async markAsRead() {
+        if (!source.markAsRead) {
+          misconfigured(`the ${source.kind} source cannot mark messages as read.`);
+        }
+        await queryClient.cancelQueries({ queryKey, exact: true });
+        const before = query.state;
+        queryClient.setQueryData(queryKey, 0);
+        try {
+          await source.markAsRead(sessionId, { signal: new AbortController().signal });
+        } catch (error) {
+          if (before.data !== undefined && query.state.data === 0) {
+            queryClient.setQueryData(queryKey, before.data, { updatedAt: before.dataUpdatedAt });
+          }
+          throw toUnreadError(error);
+        }
+      },
+    };
+    watch = self;
+    update();
+
+    return () => {
+      closed = true;
+      if (watch === self) watch = null;
+      clearTimeout(timeout);
+      tabs?.leave();
+      unsubscribeFocus?.();
+      unsubscribeOnline?.();
+      leavePushes?.();
+      unsubscribeCache();
+      release();
+    };
+  };
+
+  /** Follows the session ids: one watch at a time, the previous one stopped first. */
+  const startEngine = (): Teardown => {
+    const nothingYet = {};
+    let shown: unknown = nothingYet;
+    let stopWatch: Teardown | undefined;
+    const show = (sessionId: unknown) => {
+      if (Object.is(sessionId, shown)) return;
+      shown = sessionId;
+      stopWatch?.();
+      stopWatch = undefined;
       if (sessionId === null) {
-        return of({
+        setState({
           count: null,
           status: 'no-session',
           error: null,
           sessionId: null,
           updatedAt: null,
         });
-      }
-      if (!isSessionId(sessionId)) {
+      } else if (!isSessionId(sessionId)) {
         const error = new UnreadError(
           'misconfigured',
           `crisp-unread: the session id must be session_<uuid>, got ${describeValue(sessionId)}.`,
         );
-        return of({ count: null, status: 'error', error, sessionId: null, updatedAt: null });
-      }
-      return watchSession(sessionId);
-    }),
-    takeUntil(dispose$),
-    // State is written here, before `share`, so that what the engine sees during the grace delay
-    // (a read answering after the last unsubscribe) is there for the next subscriber.
-    tap({
-      next: setState,
-      error: (error: unknown) =>
-        setState({ status: 'error', error: toUnreadError(error, 'misconfigured'), count: null }),
-    }),
-    share({
-      resetOnRefCountZero: config.graceMs > 0 ? () => timer(config.graceMs) : true,
-      // A completed engine (disposed, or a finished session stream) has nothing left to do; with
-      // the default reset, rxjs would also start a pointless grace timer on the way out.
-      resetOnComplete: false,
-    }),
-  );
-
-  const state$ = new RxObservable<UnreadState>((subscriber) => {
-    if (disposed) {
-      subscriber.complete();
-      return;
-    }
-    const stateSubscription = state.subscribe(subscriber);
-    const engineSubscription = engine$.subscribe({ error: () => {} });
-    return () => {
-      engineSubscription.unsubscribe();
-      stateSubscription.unsubscribe();
+        setState({ count: null, status: 'error', error, sessionId: null, updatedAt: null });
+      } else stopWatch = watchSession(sessionId);
     };
+    const fail = (error: unknown) => {
+      stopWatch?.();
+      stopWatch = undefined;
+      setState({ status: 'error', error: toUnreadError(error, 'misconfigured'), count: null });
+    };
+    const unsubscribe = config.sessions(show, fail);
+    return () => {
+      unsubscribe();
+      stopWatch?.();
+    };
+  };
+
+  const stop = () => {
+    clearTimeout(graceTimer);
+    graceTimer = undefined;
+    const teardown = stopEngine;
+    stopEngine = undefined;
+    teardown?.();
+  };
+
+  /** Adds a listener and runs the engine while there is one, plus a grace delay after the last. */
+  const connect = (listener: Listener): Teardown => {
+    listeners.add(listener);
+    clearTimeout(graceTimer);
+    graceTimer = undefined;
+    if (!stopEngine) {
+      let stoppedWhileStarting = false;
+      stopEngine = () => {
+        stoppedWhileStarting = true;
+      };
+      const teardown = startEngine();
+      if (stoppedWhileStarting) teardown();
+      else stopEngine = teardown;
+    }
+    return () => {
+      if (!listeners.delete(listener) || listeners.size > 0) return;
+      // A read answering during the grace delay lands in `state` for the next subscriber.
+      if (config.graceMs > 0) graceTimer = setTimeout(stop, config.graceMs);
+      else stop();
+    };
+  };
+
+  const state$ = new Observable<UnreadState>((subscriber) => {
+    if (disposed) return subscriber.complete();
+    subscriber.next(state);
+    return connect(subscriber);
   });
 
-  const unreadCount$ = state$.pipe(
-    map((current) => current.count),
-    distinctUntilChanged(),
-  );
+  const unreadCount$ = new Observable<number | null>((subscriber) => {
+    let last: number | null | undefined;
+    return state$.subscribe({
+      next({ count }) {
+        if (count === last) return;
+        last = count;
+        subscriber.next(count);
+      },
+      complete: () => subscriber.complete(),
+    });
+  });
 
   /** Keeps the engine running while `task` runs, so a call works with or without subscribers. */
-  const whileRunning = async <T>(task: () => Promise<T> | T): Promise<T> => {
-    const subscription = state$.subscribe();
+  const whileRunning = async <T>(task: () => Promise<T> | undefined): Promise<T | undefined> => {
+    const disconnect = connect({ next: noop });
     try {
       return await task();
     } finally {
-      subscription.unsubscribe();
+      disconnect();
     }
   };
 
   return {
     unreadCount$,
     state$,
-    getSnapshot: () => state.getValue(),
+    getSnapshot: () => state,
     subscribe(listener) {
-      const subscription = state$.pipe(skip(1)).subscribe(listener);
-      return () => subscription.unsubscribe();
+      return disposed ? noop : connect({ next: listener });
     },
-    refresh() {
-      if (disposed) return Promise.resolve();
-      return whileRunning(() => watch?.refresh());
+    async refresh() {
+      if (!disposed) await whileRunning(() => watch?.refresh());
     },
-    markAsRead() {
-      if (disposed)
-        return Promise.reject(
-          new UnreadError('misconfigured', 'crisp-unread: the store was disposed.'),
-        );
-      return whileRunning(() => watch?.markAsRead());
+    async markAsRead() {
+      if (disposed) misconfigured('the store was disposed.');
+      await whileRunning(() => watch?.markAsRead());
     },
     get queryKey() {
       return watch?.queryKey ?? null;
@@ -329,92 +335,177 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
     dispose() {
       if (disposed) return;
       disposed = true;
-      dispose$.next();
-      dispose$.complete();
-      state.next(idleState);
-      state.complete();
-      const cache = queryClient.getQueryCache();
-      for (const hash of touched) {
-        const query = cache.get(hash);
-        if (query && query.getObserversCount() === 0 && query.state.fetchStatus === 'idle')
-          cache.remove(query);
-      }
+      stop();
+      emit(idleState);
+      const ended = [...listeners];
+      listeners.clear();
+      for (const listener of ended) listener.complete?.();
+      for (const hash of touched) collect(queryClient, hash, true);
       touched.clear();
     },
   };
 }
 
-const pushRegistry = new WeakMap<QueryClient, Map<string, Observable<boolean>>>();
+/** Per client and query hash: how many stores hold the count, and its pending collection. */
+const holders = new WeakMap<
+  QueryClient,
+  Map<string, { count: number; timer?: ReturnType<typeof setTimeout> }>
+>();
 
-/** One push stream per session and client, however many stores watch it. */
-function sharedPushes(
-  client: QueryClient,
+/**
+ * Keeps a count in the cache while a store works on it (its `gcTime` is Infinity). The last store
+ * letting go cancels the read in flight and drops the entry `gcTimeMs` later, unless the app
+ * itself observes it; `dispose()` drops idle entries at once.
+ */
+function hold(client: QueryClient, queryHash: string, gcTimeMs: number): Teardown {
+  let byHash = holders.get(client);
+  if (!byHash) {
+    byHash = new Map();
+    holders.set(client, byHash);
+  }
+  const entry = byHash.get(queryHash) ?? { count: 0 };
+  byHash.set(queryHash, entry);
+  entry.count += 1;
+  clearTimeout(entry.timer);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    if (--entry.count > 0) return;
+    const query = client.getQueryCache().get(queryHash);
+    if (query?.state.fetchStatus !== 'idle') void query?.cancel({ revert: true });
+    if (gcTimeMs !== Number.POSITIVE_INFINITY)
+      entry.timer = setTimeout(() => collect(client, queryHash, false), gcTimeMs);
+  };
+}
+
+/** Drops an entry nobody holds: idle, no store on it, no observer of the app's own. */
+function collect(client: QueryClient, queryHash: string, now: boolean): void {
+  const byHash = holders.get(client);
+  const entry = byHash?.get(queryHash);
+  if (entry && entry.count > 0) return;
+  if (entry && now) clearTimeout(entry.timer);
+  byHash?.delete(queryHash);
+  const cache = client.getQueryCache();
+  const query: Query | undefined = cache.get(queryHash);
+  if (query && query.getObserversCount() === 0 && query.state.fetchStatus === 'idle')
+    cache.remove(query);
+}
+
+interface PushHub {
+  live: boolean;
+  readonly listeners: Set<(live: boolean) => void>;
+  close: Teardown;
+}
+
+const pushHubs = new WeakMap<QueryClient, Map<string, PushHub>>();
+
+/** One push stream per session and client, however many stores watch it. Returns the leave. */
+function joinPushes(
+  config: ResolvedOptions,
+  sessionId: string,
+  queryKey: readonly unknown[],
   queryHash: string,
-  create: () => Observable<boolean>,
-): Observable<boolean> {
-  let streams = pushRegistry.get(client);
-  if (!streams) {
-    streams = new Map();
-    pushRegistry.set(client, streams);
+  onLive: (live: boolean) => void,
+): Teardown {
+  const client = config.queryClient;
+  let hubs = pushHubs.get(client);
+  if (!hubs) {
+    hubs = new Map();
+    pushHubs.set(client, hubs);
   }
-  let stream = streams.get(queryHash);
-  if (!stream) {
-    const registry = streams;
-    stream = create().pipe(
-      finalize(() => registry.delete(queryHash)),
-      share({ connector: () => new ReplaySubject<boolean>(1) }),
-    );
-    streams.set(queryHash, stream);
+  const registry = hubs;
+  let hub = registry.get(queryHash);
+  if (!hub) {
+    const created: PushHub = { live: false, listeners: new Set(), close: noop };
+    registry.set(queryHash, created);
+    created.close = openPushes(config, sessionId, queryKey, (live) => {
+      if (created.live === live) return;
+      created.live = live;
+      for (const listener of [...created.listeners]) listener(live);
+    });
+    hub = created;
   }
-  return stream;
+  const joined = hub;
+  joined.listeners.add(onLive);
+  if (joined.live) onLive(true);
+  return () => {
+    if (!joined.listeners.delete(onLive) || joined.listeners.size > 0) return;
+    if (registry.get(queryHash) === joined) registry.delete(queryHash);
+    joined.close();
+  };
 }
 
 /**
  * Writes a source's pushed counts into the cache as fresh reads, and tells whether the stream is
  * live (it has delivered a count and has not failed since): while it is, the store does not poll.
- * A stream that fails or ends is re-opened with backoff, and polling covers the gap.
+ * A stream that fails is re-opened with backoff, one that ends after an interval, and polling
+ * covers the gap.
  */
-function pushCounts(
-  source: UnreadSource,
+function openPushes(
+  config: ResolvedOptions,
   sessionId: string,
   queryKey: readonly unknown[],
-  config: ResolvedOptions,
-): Observable<boolean> {
-  const watch = source.watch!;
-  const live = new BehaviorSubject(false);
-  const reopen = (attempt: number, error: UnreadError) =>
-    timer(retryDelay(attempt, error, config.pollIntervalMs, config.retry));
-  const connection = defer(() => {
+  setLive: (live: boolean) => void,
+): Teardown {
+  const { source, pollIntervalMs } = config;
+  let failures = 0;
+  let closed = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopConnection: Teardown = noop;
+
+  const connect = () => {
     const controller = new AbortController();
-    return watch.call(source, sessionId, { signal: controller.signal }).pipe(
-      map((count) => {
-        if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
-          throw new UnreadError(
-            'invalid-response',
-            `The ${source.kind} source pushed a count that is not a non-negative integer.`,
-          );
-        }
-        return count;
-      }),
-      finalize(() => controller.abort()),
-    );
-  }).pipe(
-    tap({
-      next: (count) => {
-        config.queryClient.setQueryData(queryKey, count);
-        live.next(true);
-      },
-      error: () => live.next(false),
-      complete: () => live.next(false),
-    }),
-    repeat({ delay: () => timer(config.pollIntervalMs) }),
-    retry({
-      delay: (error: unknown, attempt) => reopen(attempt, toUnreadError(error)),
-      resetOnSuccess: true,
-    }),
-    ignoreElements(),
-  );
-  return merge(live, connection).pipe(distinctUntilChanged());
+    let done = false;
+    let subscription: Unsubscribable | undefined;
+    const end = (error: unknown, delayMs?: number) => {
+      if (done) return;
+      done = true;
+      subscription?.unsubscribe();
+      controller.abort();
+      setLive(false);
+      if (!closed) {
+        timer = setTimeout(
+          connect,
+          delayMs ?? retryDelay(++failures, toUnreadError(error), pollIntervalMs, config.retry),
+        );
+      }
+    };
+    stopConnection = () => end(undefined, 0);
+    try {
+      subscription = source.watch!(sessionId, { signal: controller.signal }).subscribe({
+        next(count) {
+          if (done) return;
+          if (!isCount(count)) {
+            return end(
+              new UnreadError('invalid-response', `The ${source.kind} source pushed ${notACount}.`),
+            );
+          }
+          failures = 0;
+          config.queryClient.setQueryData(queryKey, count);
+          setLive(true);
+        },
+        error: (error: unknown) => end(error),
+        complete: () => end(undefined, pollIntervalMs),
+      });
+    } catch (error) {
+      end(error);
+    }
+    if (done) subscription?.unsubscribe();
+  };
+
+  connect();
+  return () => {
+    closed = true;
+    clearTimeout(timer);
+    stopConnection();
+  };
+}
+
+const notACount = 'a count that is not a non-negative integer';
+
+function isCount(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0;
 }
 
 async function readCount(
@@ -428,11 +519,8 @@ async function readCount(
   } catch (error) {
     throw toUnreadError(error);
   }
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
-    throw new UnreadError(
-      'invalid-response',
-      `The ${source.kind} source gave a count that is not a non-negative integer.`,
-    );
+  if (!isCount(count)) {
+    throw new UnreadError('invalid-response', `The ${source.kind} source gave ${notACount}.`);
   }
   return count;
 }
@@ -445,9 +533,7 @@ function toUnreadError(
   return new UnreadError(
     code,
     `crisp-unread: the source failed: ${error instanceof Error ? error.message : 'unknown error'}.`,
-    {
-      cause: error,
-    },
+    { cause: error },
   );
 }
 
@@ -456,11 +542,16 @@ function deriveState(
   query: QueryState<number, UnreadError>,
 ): Partial<UnreadState> {
   const updatedAt = query.dataUpdatedAt > 0 ? query.dataUpdatedAt : null;
-  if (query.status === 'error' && query.error) {
-    if (query.error.code === 'session-not-found') {
-      return { sessionId, count: null, status: 'no-session', error: query.error, updatedAt };
-    }
-    return { sessionId, count: query.data ?? null, status: 'error', error: query.error, updatedAt };
+  const error = query.status === 'error' ? query.error : null;
+  if (error) {
+    const gone = error.code === 'session-not-found';
+    return {
+      sessionId,
+      count: gone ? null : (query.data ?? null),
+      status: gone ? 'no-session' : 'error',
+      error,
+      updatedAt,
+    };
   }
   if (query.status === 'success') {
     return { sessionId, count: query.data, status: 'ready', error: null, updatedAt };
@@ -483,38 +574,29 @@ function resolveOptions(options: UnreadStoreOptions): ResolvedOptions {
     gcTimeMs = 300_000,
   } = options;
   if (
-    typeof source !== 'object' ||
-    source === null ||
-    typeof source.read !== 'function' ||
+    typeof source?.read !== 'function' ||
     typeof source.scope !== 'string' ||
     typeof source.kind !== 'string'
   ) {
     misconfigured('`source` must be a source such as crispRest({ websiteId, identifier, key }).');
   }
-  if (!isDuration(pollIntervalMs) || pollIntervalMs < 100) {
-    misconfigured(
-      `\`pollIntervalMs\` must be a number of milliseconds of at least 100, got ${describeValue(pollIntervalMs)}.`,
-    );
-  }
+  const milliseconds = (name: string, value: unknown, min = 0, infinite = false) => {
+    if (!((isDuration(value) && value >= min) || (infinite && value === Number.POSITIVE_INFINITY)))
+      misconfigured(
+        `\`${name}\` must be a number of milliseconds${min ? ` of at least ${min}` : ''}${infinite ? ' or Infinity' : ''}, got ${describeValue(value)}.`,
+      );
+  };
+  milliseconds('pollIntervalMs', pollIntervalMs, 100);
+  milliseconds('graceMs', graceMs);
+  milliseconds('gcTimeMs', gcTimeMs, 0, true);
   if (typeof pauseWhenHidden !== 'boolean') misconfigured('`pauseWhenHidden` must be a boolean.');
   if (typeof crossTab !== 'boolean') misconfigured('`crossTab` must be a boolean.');
-  if (!isDuration(graceMs))
-    misconfigured(`\`graceMs\` must be a number of milliseconds, got ${describeValue(graceMs)}.`);
-  if (!(isDuration(gcTimeMs) || gcTimeMs === Number.POSITIVE_INFINITY)) {
-    misconfigured(
-      `\`gcTimeMs\` must be a number of milliseconds or Infinity, got ${describeValue(gcTimeMs)}.`,
-    );
-  }
-  if (
-    typeof queryClient !== 'object' ||
-    queryClient === null ||
-    typeof queryClient.getQueryCache !== 'function'
-  ) {
+  if (typeof queryClient?.getQueryCache !== 'function') {
     misconfigured('`queryClient` must be a QueryClient from @tanstack/query-core.');
   }
   return {
     source,
-    session$: sessionId === undefined ? defaultSession$(source) : toSession$(sessionId),
+    sessions: sessionId === undefined ? defaultSessions(source) : toSessions(sessionId),
     pollIntervalMs,
     pauseWhenHidden,
     crossTab,
@@ -543,29 +625,46 @@ function resolveRetry(retry: RetryOptions | false): Required<RetryOptions> | fal
   return merged;
 }
 
+type Sessions = ResolvedOptions['sessions'];
+
 /** The source's own session, else the chatbox's where a page runs it, else none. */
-function defaultSession$(source: UnreadSource): Observable<string | null> {
-  if (source.session$) return source.session$.pipe(distinctUntilChanged());
-  return defer(() =>
-    isBrowser() && (globalThis as { $crisp?: unknown }).$crisp !== undefined
-      ? chatboxSession$()
-      : of(null),
-  );
+function defaultSessions(source: UnreadSource): Sessions {
+  if (source.session$) return toSessions(source.session$);
+  return (next, fail) => {
+    if (isBrowser() && (globalThis as { $crisp?: unknown }).$crisp !== undefined)
+      return toSessions(chatboxSession$())(next, fail);
+    next(null);
+    return noop;
+  };
 }
 
-function toSession$(sessionId: UnreadStoreOptions['sessionId']): Observable<string | null> {
-  if (sessionId === null || typeof sessionId === 'string') return of(sessionId);
-  if (isObservable(sessionId))
-    return (sessionId as Observable<string | null>).pipe(distinctUntilChanged());
-  if (
-    typeof sessionId === 'object' &&
-    typeof (sessionId as { subscribe?: unknown }).subscribe === 'function'
-  ) {
-    return from(sessionId as Observable<string | null>).pipe(distinctUntilChanged());
+interface Subscribable {
+  subscribe(observer: { next(value: unknown): void; error(error: unknown): void }): Unsubscribable;
+}
+
+/** A fixed id or `null`, an rxjs observable, or any interop observable (`Symbol.observable`). */
+function toSessions(sessionId: UnreadStoreOptions['sessionId']): Sessions {
+  if (sessionId === null || typeof sessionId === 'string') {
+    return (next) => {
+      next(sessionId);
+      return noop;
+    };
   }
-  return misconfigured(
-    `\`sessionId\` must be a session id, null, or an observable of either, got ${describeValue(sessionId)}.`,
-  );
+  const interop = (sessionId as { [key: symbol | string]: unknown } | undefined)?.[
+    (Symbol as { observable?: symbol }).observable ?? '@@observable'
+  ];
+  const target = (typeof interop === 'function' ? interop.call(sessionId) : sessionId) as
+    | Subscribable
+    | undefined;
+  if (typeof target?.subscribe !== 'function') {
+    misconfigured(
+      `\`sessionId\` must be a session id, null, or an observable of either, got ${describeValue(sessionId)}.`,
+    );
+  }
+  return (next, error) => {
+    const subscription = target.subscribe({ next, error });
+    return () => subscription.unsubscribe();
+  };
 }
 
 function isDuration(value: unknown): value is number {
