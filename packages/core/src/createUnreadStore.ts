@@ -374,8 +374,11 @@ function hold(client: QueryClient, queryHash: string, gcTimeMs: number): Teardow
     if (--entry.count > 0) return;
     const query = client.getQueryCache().get(queryHash);
     if (query?.state.fetchStatus !== 'idle') void query?.cancel({ revert: true });
-    if (gcTimeMs !== Number.POSITIVE_INFINITY)
+    if (gcTimeMs !== Number.POSITIVE_INFINITY) {
       entry.timer = setTimeout(() => collect(client, queryHash, false), gcTimeMs);
+      // In Node, collecting a cache entry is no reason to keep the process alive.
+      (entry.timer as { unref?: () => void }).unref?.();
+    }
   };
 }
 

@@ -298,6 +298,24 @@ describe('createUnreadStore', () => {
       expect(s.getSnapshot()).toMatchObject({ count: 2, status: 'ready' });
     });
 
+    it('keeps its cache entry past gcTimeMs while it waits out a long Retry-After', async () => {
+      const limited = new UnreadError('rate-limited', 'slow', {
+        status: 429,
+        retryAfterMs: 90_000,
+      });
+      const source = scriptedSource(1, limited, 2);
+      const s = store({ source, sessionId: sessionA, gcTimeMs: 5_000 });
+      record(s);
+      await vi.advanceTimersByTimeAsync(30_000 + 60_000);
+      // Dropping the entry would forget the error and read again at once, ignoring Retry-After.
+      expect(client.getQueryCache().getAll()).toHaveLength(1);
+      expect(source.calls).toHaveLength(2);
+      expect(s.getSnapshot()).toMatchObject({ count: 1, status: 'error' });
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(source.calls).toHaveLength(3);
+      expect(s.getSnapshot()).toMatchObject({ count: 2, status: 'ready' });
+    });
+
     it('backs off a rate limit without Retry-After from the poll interval upward', async () => {
       const limited = new UnreadError('rate-limited', 'slow', { status: 420 });
       const source = scriptedSource(1, limited, limited, limited, 2);
