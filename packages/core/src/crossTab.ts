@@ -104,7 +104,10 @@ export function joinCrossTab(
   groups.set(client, registry);
   let join = registry.get(queryHash);
   if (!join) {
-    const name = `crisp-unread:${queryHash}`;
+    // The protocol's version is in the name (the lock's too): after a deploy, tabs still on another
+    // version form their own group and keep their own count right, instead of following a leader
+    // whose messages they cannot read.
+    const name = `crisp-unread:2:${queryHash}`;
     let channel: ChannelLike;
     try {
       channel = env.openChannel(name);

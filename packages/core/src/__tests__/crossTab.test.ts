@@ -448,11 +448,26 @@ describe('crossTab', () => {
     second.dispose();
   });
 
+  it('leads on its own beside a tab of an older protocol that holds the old lock and channel', async () => {
+    const queryKey = JSON.stringify(['crisp-unread', 'tabs-test', sessionA]);
+    // A tab still running the first protocol: it holds the unversioned lock and talks on the
+    // unversioned channel, in a format this version does not read.
+    void locks?.request(`crisp-unread:${queryKey}`, {}, () => new Promise<void>(() => {}));
+    const old = new FakeChannel(`crisp-unread:${queryKey}`);
+    const source = conversation(4);
+    const tab = openTab(source);
+    old.postMessage({ type: 'leader', from: 'old', visible: true });
+    await vi.advanceTimersByTimeAsync(200);
+    expect(source.reads).toHaveLength(1);
+    expect(tab.state()).toMatchObject({ count: 4, status: 'ready' });
+    old.close();
+  });
+
   it('ignores messages it does not understand', async () => {
     const source = conversation(1);
     const tab = openTab(source);
     await settle();
-    const stranger = new FakeChannel(`crisp-unread:${JSON.stringify(tab.store.queryKey)}`);
+    const stranger = new FakeChannel(`crisp-unread:2:${JSON.stringify(tab.store.queryKey)}`);
     for (const junk of [
       null,
       'hello',
