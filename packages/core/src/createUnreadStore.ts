@@ -340,22 +340,25 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
       const ended = [...listeners];
       listeners.clear();
       for (const listener of ended) listener.complete?.();
-      for (const hash of touched) collect(queryClient, hash, true);
+      for (const hash of touched) collect(queryClient, hash);
       touched.clear();
     },
   };
 }
 
-/** Per client and query hash: how many stores hold the count, and its pending collection. */
-const holders = new WeakMap<
-  QueryClient,
-  Map<string, { count: number; timer?: ReturnType<typeof setTimeout> }>
->();
+/** One count's holders in one client: how many stores work on it, and its pending collection. */
+interface Hold {
+  count: number;
+  gcTimeMs: number;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+const holders = new WeakMap<QueryClient, Map<string, Hold>>();
 
 /**
  * Keeps a count in the cache while a store works on it (its `gcTime` is Infinity). The last store
- * letting go cancels the read in flight and drops the entry `gcTimeMs` later, unless the app
- * itself observes it; `dispose()` drops idle entries at once.
+ * letting go cancels the read in flight and drops the entry `gcTimeMs` later; `dispose()` drops
+ * it at once.
  */
 function hold(client: QueryClient, queryHash: string, gcTimeMs: number): Teardown {
   let byHash = holders.get(client);
@@ -363,7 +366,7 @@ function hold(client: QueryClient, queryHash: string, gcTimeMs: number): Teardow
     byHash = new Map();
     holders.set(client, byHash);
   }
-  const entry = byHash.get(queryHash) ?? { count: 0 };
+  const entry = byHash.get(queryHash) ?? { count: 0, gcTimeMs };
   byHash.set(queryHash, entry);
   entry.count += 1;
   clearTimeout(entry.timer);
@@ -374,25 +377,36 @@ function hold(client: QueryClient, queryHash: string, gcTimeMs: number): Teardow
     if (--entry.count > 0) return;
     const query = client.getQueryCache().get(queryHash);
     if (query?.state.fetchStatus !== 'idle') void query?.cancel({ revert: true });
-    if (gcTimeMs !== Number.POSITIVE_INFINITY) {
-      entry.timer = setTimeout(() => collect(client, queryHash, false), gcTimeMs);
-      // In Node, collecting a cache entry is no reason to keep the process alive.
-      (entry.timer as { unref?: () => void }).unref?.();
-    }
+    entry.gcTimeMs = gcTimeMs;
+    collectLater(client, queryHash, entry);
   };
 }
 
-/** Drops an entry nobody holds: idle, no store on it, no observer of the app's own. */
-function collect(client: QueryClient, queryHash: string, now: boolean): void {
+function collectLater(client: QueryClient, queryHash: string, entry: Hold): void {
+  if (entry.gcTimeMs === Number.POSITIVE_INFINITY) return;
+  entry.timer = setTimeout(() => collect(client, queryHash), entry.gcTimeMs);
+  // In Node, collecting a cache entry is no reason to keep the process alive.
+  (entry.timer as { unref?: () => void }).unref?.();
+}
+
+/**
+ * Drops an entry no store holds. While the app's own observers use it (or a read is still
+ * settling), it looks again `gcTimeMs` later: the entry's gcTime is Infinity, so query-core
+ * would never drop it.
+ */
+function collect(client: QueryClient, queryHash: string): void {
   const byHash = holders.get(client);
   const entry = byHash?.get(queryHash);
-  if (entry && entry.count > 0) return;
-  if (entry && now) clearTimeout(entry.timer);
-  byHash?.delete(queryHash);
+  if (!entry || entry.count > 0) return;
+  clearTimeout(entry.timer);
   const cache = client.getQueryCache();
   const query: Query | undefined = cache.get(queryHash);
-  if (query && query.getObserversCount() === 0 && query.state.fetchStatus === 'idle')
-    cache.remove(query);
+  if (query && (query.getObserversCount() > 0 || query.state.fetchStatus !== 'idle')) {
+    collectLater(client, queryHash, entry);
+    return;
+  }
+  byHash!.delete(queryHash);
+  if (query) cache.remove(query);
 }
 
 interface PushHub {

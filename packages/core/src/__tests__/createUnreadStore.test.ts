@@ -1,4 +1,4 @@
-import { focusManager, onlineManager, QueryClient } from '@tanstack/query-core';
+import { focusManager, onlineManager, QueryClient, QueryObserver } from '@tanstack/query-core';
 import { BehaviorSubject, Observable, type Subscription } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createUnreadStore } from '../createUnreadStore';
@@ -504,6 +504,26 @@ describe('createUnreadStore', () => {
       await vi.advanceTimersByTimeAsync(10_000);
       expect(source.calls).toHaveLength(5);
       expect(stores.every((s) => s.getSnapshot().count === 2)).toBe(true);
+    });
+
+    it('lets the app observe the count with its own QueryObserver, and frees it after both leave', async () => {
+      const source = scriptedSource(5);
+      const s = store({ source, sessionId: sessionA, graceMs: 0, gcTimeMs: 1000 });
+      const subscription = s.state$.subscribe();
+      await settle();
+      const seen: unknown[] = [];
+      const observer = new QueryObserver(client, { queryKey: s.queryKey!, enabled: false });
+      const stopObserving = observer.subscribe((result) => seen.push(result.data));
+      expect(observer.getCurrentResult().data).toBe(5);
+      subscription.unsubscribe();
+      await vi.advanceTimersByTimeAsync(5000);
+      // The store let go, the app still observes: the entry stays.
+      expect(client.getQueryCache().getAll()).toHaveLength(1);
+      stopObserving();
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(client.getQueryCache().getAll()).toHaveLength(0);
+      expect(vi.getTimerCount()).toBe(0);
+      expect(source.calls).toHaveLength(1);
     });
 
     it('re-reads at once when the app invalidates the exported query key', async () => {
