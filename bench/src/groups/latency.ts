@@ -133,7 +133,7 @@ export const latency: Group = async ({ quick, log }) => {
     // REST polling for reference, beside a naive setInterval + fetch poller at the same interval.
     {
       const pollIntervalMs = quick ? 200 : 500;
-      const samples = quick ? 8 : 20;
+      const samples = quick ? 8 : 40;
       log(`REST polling every ${pollIntervalMs} ms: ${samples} samples (store and naive poller)`);
       const c = newCase(emulator);
       const store = createUnreadStore({
