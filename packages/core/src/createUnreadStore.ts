@@ -80,7 +80,10 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
 
   const emit = (next: UnreadState) => {
     state = next;
-    for (const listener of [...listeners]) listener.next(next);
+    for (const listener of [...listeners]) {
+      if (state !== next) return; // a listener emitted a newer state, which everyone got
+      if (listeners.has(listener)) listener.next(next);
+    }
   };
 
   const setState = (patch: Partial<UnreadState>) => {
@@ -89,7 +92,7 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
       emit(Object.freeze({ ...state, ...patch }));
   };
 
-  const watchSession = (sessionId: string): Teardown => {
+  const watchSession = (sessionId: string, cancelled: () => boolean): Teardown => {
     const queryKey = unreadQueryKey(source.scope, sessionId);
     const queryOptions = {
       queryKey,
@@ -99,9 +102,24 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
       gcTime: Number.POSITIVE_INFINITY,
     } as const;
     const cache = queryClient.getQueryCache();
-    const build = () =>
-      cache.build<number, UnreadError, number, readonly unknown[]>(queryClient, queryOptions);
-    let query = build();
+    /**
+     * The count's cache entry, made ours: an entry the app created first (setQueryData, hydrate,
+     * prefetch) has a finite gcTime and query-core's collection timer running, which would drop
+     * it under the store. Raising gcTime to Infinity and re-arming query-core's timer stops that
+     * (`scheduleGc` is protected in the typings only).
+     */
+    const own = () => {
+      const built = cache.build<number, UnreadError, number, readonly unknown[]>(
+        queryClient,
+        queryOptions,
+      );
+      if (built.gcTime !== Number.POSITIVE_INFINITY) {
+        built.setOptions(queryOptions);
+        (built as unknown as { scheduleGc(): void }).scheduleGc();
+      }
+      return built;
+    };
+    let query = own();
     const queryHash = query.queryHash;
     touched.add(queryHash);
     const release = hold(queryClient, queryHash, config.gcTimeMs);
@@ -110,6 +128,7 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
     let failures = 0;
     let pushLive = false;
     let errorDelay: { at: number; ms: number } | undefined;
+    let marking = 0;
 
     // One tab polls per key and broadcasts its reads: the others wait as if hidden until the lead
     // comes to them (crossTab.ts).
@@ -119,6 +138,7 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
         : undefined;
     const isLeader = () => tabs?.isLeader() ?? true;
     const active = () =>
+      marking === 0 &&
       isLeader() &&
       (!config.pauseWhenHidden || (focusManager.isFocused() && onlineManager.isOnline()));
     const fetchNow = () => query.fetch(queryOptions).then(noop, noop);
@@ -141,13 +161,20 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
       }
     };
 
+    // `update` notifies listeners (syncPushes, setState), and a listener may re-enter it, stop
+    // this watch or dispose the store: after each notification, a newer run or a stop wins.
+    let updates = 0;
     const update = () => {
-      if (closed) return;
+      const run = ++updates;
+      const superseded = () => closed || cancelled() || disposed || run !== updates;
+      if (superseded()) return;
       syncPushes();
+      if (superseded()) return;
       clearTimeout(timeout);
       timeout = undefined;
       const current: QueryState<number, UnreadError> = query.state;
       setState(deriveState(sessionId, current));
+      if (superseded()) return;
       if (
         current.status === 'error' &&
         current.error &&
@@ -176,7 +203,7 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
         else if (event.action.type === 'error') failures += 1;
       } else if (event.type === 'removed') {
         // The app removed the entry (queryClient.clear(), removeQueries): start a fresh one.
-        query = build();
+        query = own();
       } else return;
       update();
     });
@@ -190,16 +217,22 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
         if (!source.markAsRead) {
           misconfigured(`the ${source.kind} source cannot mark messages as read.`);
         }
-        await queryClient.cancelQueries({ queryKey, exact: true });
-        const before = query.state;
-        queryClient.setQueryData(queryKey, 0);
+        marking += 1;
         try {
-          await source.markAsRead(sessionId, { signal: new AbortController().signal });
-        } catch (error) {
-          if (before.data !== undefined && query.state.data === 0) {
-            queryClient.setQueryData(queryKey, before.data, { updatedAt: before.dataUpdatedAt });
+          await queryClient.cancelQueries({ queryKey, exact: true });
+          const before = query.state;
+          queryClient.setQueryData(queryKey, 0);
+          try {
+            await source.markAsRead(sessionId, { signal: new AbortController().signal });
+          } catch (error) {
+            if (before.data !== undefined && query.state.data === 0) {
+              queryClient.setQueryData(queryKey, before.data, { updatedAt: before.dataUpdatedAt });
+            }
+            throw toUnreadError(error);
           }
-          throw toUnreadError(error);
+        } finally {
+          marking -= 1;
+          update();
         }
       },
     };
@@ -216,6 +249,7 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
       leavePushes?.();
       unsubscribeCache();
       release();
+      if (disposed) collect(queryClient, queryHash);
     };
   };
 
@@ -243,7 +277,16 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
           `crisp-unread: the session id must be session_<uuid>, got ${describeValue(sessionId)}.`,
         );
         setState({ count: null, status: 'error', error, sessionId: null, updatedAt: null });
-      } else stopWatch = watchSession(sessionId);
+      } else {
+        let dropped = false;
+        const drop = () => {
+          dropped = true;
+        };
+        stopWatch = drop;
+        const teardown = watchSession(sessionId, () => dropped);
+        if (dropped) teardown();
+        else if (stopWatch === drop) stopWatch = teardown;
+      }
     };
     const fail = (error: unknown) => {
       stopWatch?.();
@@ -275,7 +318,14 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
       stopEngine = () => {
         stoppedWhileStarting = true;
       };
-      const teardown = startEngine();
+      let teardown: Teardown;
+      try {
+        teardown = startEngine();
+      } catch (error) {
+        stopEngine = undefined;
+        listeners.delete(listener);
+        throw error;
+      }
       if (stoppedWhileStarting) teardown();
       else stopEngine = teardown;
     }
@@ -320,7 +370,12 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
     state$,
     getSnapshot: () => state,
     subscribe(listener) {
-      return disposed ? noop : connect({ next: listener });
+      let first = true;
+      const subscription = state$.subscribe((next) => {
+        if (first) first = false;
+        else listener(next);
+      });
+      return () => subscription.unsubscribe();
     },
     async refresh() {
       if (!disposed) await whileRunning(() => watch?.refresh());
@@ -346,19 +401,21 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
   };
 }
 
-/** One count's holders in one client: how many stores work on it, and its pending collection. */
+/** One count's holders in one client: the stores working on it, and its pending collection. */
 interface Hold {
   count: number;
+  /** The longest `gcTimeMs` of the stores that held it. */
   gcTimeMs: number;
-  timer?: ReturnType<typeof setTimeout>;
+  /** Cancels the pending collection: a timer, or a wait for the app's observers. */
+  cancel: Teardown;
 }
 
 const holders = new WeakMap<QueryClient, Map<string, Hold>>();
 
 /**
- * Keeps a count in the cache while a store works on it (its `gcTime` is Infinity). The last store
- * letting go cancels the read in flight and drops the entry `gcTimeMs` later; `dispose()` drops
- * it at once.
+ * Keeps a count in the cache while a store works on it (its gcTime is Infinity, see `own`). The
+ * last store letting go cancels the read in flight, as query-core does when its last observer
+ * leaves, and the entry is dropped `gcTimeMs` after nobody uses it; `dispose()` drops it at once.
  */
 function hold(client: QueryClient, queryHash: string, gcTimeMs: number): Teardown {
   let byHash = holders.get(client);
@@ -366,46 +423,65 @@ function hold(client: QueryClient, queryHash: string, gcTimeMs: number): Teardow
     byHash = new Map();
     holders.set(client, byHash);
   }
-  const entry = byHash.get(queryHash) ?? { count: 0, gcTimeMs };
+  const entry = byHash.get(queryHash) ?? { count: 0, gcTimeMs, cancel: noop };
   byHash.set(queryHash, entry);
   entry.count += 1;
-  clearTimeout(entry.timer);
+  entry.gcTimeMs = Math.max(entry.gcTimeMs, gcTimeMs);
+  entry.cancel();
   let held = true;
   return () => {
     if (!held) return;
     held = false;
     if (--entry.count > 0) return;
     const query = client.getQueryCache().get(queryHash);
-    if (query?.state.fetchStatus !== 'idle') void query?.cancel({ revert: true });
-    entry.gcTimeMs = gcTimeMs;
+    if (query && query.state.fetchStatus !== 'idle' && query.getObserversCount() === 0)
+      void query.cancel({ revert: true });
     collectLater(client, queryHash, entry);
   };
 }
 
-function collectLater(client: QueryClient, queryHash: string, entry: Hold): void {
-  if (entry.gcTimeMs === Number.POSITIVE_INFINITY) return;
-  entry.timer = setTimeout(() => collect(client, queryHash), entry.gcTimeMs);
-  // In Node, collecting a cache entry is no reason to keep the process alive.
-  (entry.timer as { unref?: () => void }).unref?.();
-}
+/** Whether the app still uses an entry: its own observers, or a read still settling. */
+const inUse = (query: Query | undefined): query is Query =>
+  query !== undefined && (query.getObserversCount() > 0 || query.state.fetchStatus !== 'idle');
 
 /**
- * Drops an entry no store holds. While the app's own observers use it (or a read is still
- * settling), it looks again `gcTimeMs` later: the entry's gcTime is Infinity, so query-core
- * would never drop it.
+ * Drops the entry `gcTimeMs` after nobody uses it. While the app does, it waits for the cache to
+ * say the last observer (or the read) is gone, and counts from there.
  */
+function collectLater(client: QueryClient, queryHash: string, entry: Hold): void {
+  entry.cancel();
+  const cache = client.getQueryCache();
+  const query = cache.get(queryHash);
+  if (inUse(query)) {
+    entry.cancel = cache.subscribe((event) => {
+      if (event.query !== query) return;
+      if (event.type === 'removed') {
+        // The app removed it itself: nothing left to collect.
+        entry.cancel();
+        if (holders.get(client)?.get(queryHash) === entry) holders.get(client)?.delete(queryHash);
+      } else if (!inUse(query)) collectLater(client, queryHash, entry);
+    });
+  } else if (entry.gcTimeMs !== Number.POSITIVE_INFINITY) {
+    const timer = setTimeout(() => collect(client, queryHash), entry.gcTimeMs);
+    // In Node, collecting a cache entry is no reason to keep the process alive.
+    (timer as { unref?: () => void }).unref?.();
+    entry.cancel = () => clearTimeout(timer);
+  }
+}
+
+/** Drops an entry no store holds, now if the app does not use it either, else later. */
 function collect(client: QueryClient, queryHash: string): void {
   const byHash = holders.get(client);
   const entry = byHash?.get(queryHash);
-  if (!entry || entry.count > 0) return;
-  clearTimeout(entry.timer);
+  if (!byHash || !entry || entry.count > 0) return;
   const cache = client.getQueryCache();
-  const query: Query | undefined = cache.get(queryHash);
-  if (query && (query.getObserversCount() > 0 || query.state.fetchStatus !== 'idle')) {
+  const query = cache.get(queryHash);
+  if (inUse(query)) {
     collectLater(client, queryHash, entry);
     return;
   }
-  byHash!.delete(queryHash);
+  entry.cancel();
+  byHash.delete(queryHash);
   if (query) cache.remove(query);
 }
 
@@ -679,8 +755,13 @@ function toSessions(sessionId: UnreadStoreOptions['sessionId']): Sessions {
     );
   }
   return (next, error) => {
-    const subscription = target.subscribe({ next, error });
-    return () => subscription.unsubscribe();
+    try {
+      const subscription = target.subscribe({ next, error });
+      return () => subscription.unsubscribe();
+    } catch (thrown) {
+      error(thrown);
+      return noop;
+    }
   };
 }
 
