@@ -498,22 +498,30 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
       own.removeListener('close', onSubscriberClose);
       own.removeListener('end', onSubscriberClose);
       if (!ownsSubscriber) return;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      try {
-        await Promise.race([
-          own.quit(),
-          new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error('quit timed out')), timeoutMs);
-          }),
-        ]);
-      } catch {
-        own.disconnect();
-      } finally {
-        clearTimeout(timer);
-      }
+      await quitRedis(own, timeoutMs);
     },
   };
 }
 
 /** `redisStore` under the name the issue used. */
 export const redisCache = redisStore;
+
+/** Quits an ioredis connection politely, or drops it when QUIT takes longer than `timeoutMs`. */
+export async function quitRedis(
+  client: { quit(): Promise<unknown>; disconnect(): void },
+  timeoutMs: number,
+): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      client.quit(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('quit timed out')), timeoutMs);
+      }),
+    ]);
+  } catch {
+    client.disconnect();
+  } finally {
+    clearTimeout(timer);
+  }
+}

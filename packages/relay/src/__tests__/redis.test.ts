@@ -12,7 +12,7 @@ import { redisCache, redisStore } from '../redisStore';
 import { signCrispWebhook } from '../signature';
 import type { RelayStore, UnreadRelay, UnreadRelayOptions } from '../types';
 import { sseReader, webhookSecret } from './harness';
-import { freePort, startTestRedis, type TestRedis } from './redisServer';
+import { freePort, startTestRedis, type TestRedis, until } from './redisServer';
 
 // Small timeouts so that commands fail fast while Redis is down (the README's advice).
 const clientOptions: RedisOptions = {
@@ -39,19 +39,6 @@ afterAll(async () => {
   for (const client of clients) client.disconnect();
   await redis?.close();
 });
-
-/** Polls an async predicate; rejects after `timeoutMs`. No timing assertion, only a bound. */
-async function until(
-  predicate: () => Promise<boolean> | boolean,
-  what: string,
-  timeoutMs = 15_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 interface Instance {
   relay: UnreadRelay;

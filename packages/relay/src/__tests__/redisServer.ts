@@ -132,3 +132,16 @@ export async function startTestRedis(): Promise<TestRedis> {
     },
   };
 }
+
+/** Polls an async predicate; rejects after `timeoutMs`. No timing assertion, only a bound. */
+export async function until(
+  predicate: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 15_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
