@@ -259,13 +259,24 @@ export function createUnreadRelay(options: UnreadRelayOptions): UnreadRelay {
     return json(200, health);
   });
 
-  routes.get('/sessions/:sessionId/unread', async (c) => {
+  /** What both session routes start with: the rate limit, the id check and a read. */
+  const readSession = async (
+    c: Context,
+  ): Promise<
+    Response | { sessionId: string; outcome: Extract<ReadOutcome, { kind: 'count' }> }
+  > => {
     const refused = limited(c);
     if (refused) return refused;
-    const sessionId = c.req.param('sessionId');
+    const sessionId = c.req.param('sessionId') ?? '';
     if (!isSessionId(sessionId)) return invalidId();
     const outcome = await reader.read(sessionId);
-    if (outcome.kind !== 'count') return outcomeError(outcome);
+    return outcome.kind === 'count' ? { sessionId, outcome } : outcomeError(outcome);
+  };
+
+  routes.get('/sessions/:sessionId/unread', async (c) => {
+    const read = await readSession(c);
+    if (read instanceof Response) return read;
+    const { outcome } = read;
     return json(200, {
       count: outcome.entry.count,
       updatedAt: outcome.entry.readAt,
@@ -274,12 +285,9 @@ export function createUnreadRelay(options: UnreadRelayOptions): UnreadRelay {
   });
 
   routes.get('/sessions/:sessionId/unread/stream', async (c) => {
-    const refused = limited(c);
-    if (refused) return refused;
-    const sessionId = c.req.param('sessionId');
-    if (!isSessionId(sessionId)) return invalidId();
-    const outcome = await reader.read(sessionId);
-    if (outcome.kind !== 'count') return outcomeError(outcome);
+    const read = await readSession(c);
+    if (read instanceof Response) return read;
+    const { sessionId, outcome } = read;
     const lastEventId = c.req.header('last-event-id') ?? null;
     return eventStream({
       first: outcome.entry,
