@@ -68,7 +68,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
       pausedUntil = Math.max(pausedUntil ?? 0, until);
     },
     async publish(message) {
-      for (const listener of [...(listeners.get(message.sessionId) ?? [])]) listener(message);
+      for (const listener of [...(listeners.get(message.sessionId) ?? [])]) {
+        try {
+          listener(message);
+        } catch {
+          // A listener's failure is its own.
+        }
+      }
     },
     async subscribe(sessionId, listener) {
       let set = listeners.get(sessionId);

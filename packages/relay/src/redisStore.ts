@@ -178,7 +178,6 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
   const now = options.now ?? Date.now;
   const local = memoryStore({ now, maxEntries: options.maxLocalEntries ?? 100_000 });
   const instance = randomId();
-  const listeners = new Map<string, Set<(message: RelayMessage) => void>>();
   const owned = new Map<string, { token: string; inRedis: boolean; expiresAt: number }>();
   const budgets = new Map<string, { seen: number; pending: number }>();
   let pausedUntil: number | undefined;
@@ -248,15 +247,9 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     }
   }
 
-  const deliver = (message: RelayMessage) => {
-    for (const listener of [...(listeners.get(message.sessionId) ?? [])]) {
-      try {
-        listener(message);
-      } catch {
-        // A listener's failure is its own.
-      }
-    }
-  };
+  // This instance's listeners live in the memory store: it delivers synchronously and isolates
+  // a failing listener, for messages from this instance and from the channel alike.
+  const deliver = (message: RelayMessage) => void local.publish(message);
 
   const onMessage = (from: string, text: string) => {
     if (closed || from !== channel()) return;
@@ -464,17 +457,9 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     },
 
     async subscribe(sessionId, listener) {
-      let set = listeners.get(sessionId);
-      if (!set) {
-        set = new Set();
-        listeners.set(sessionId, set);
-      }
-      set.add(listener);
+      const unsubscribe = await local.subscribe(sessionId, listener);
       await subscriptionReady();
-      return async () => {
-        set.delete(listener);
-        if (set.size === 0 && listeners.get(sessionId) === set) listeners.delete(sessionId);
-      };
+      return unsubscribe;
     },
 
     async health(): Promise<StoreHealth> {
@@ -485,7 +470,6 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     async close() {
       if (closed) return;
       closed = true;
-      listeners.clear();
       owned.clear();
       await local.close?.();
       client.removeListener('error', onError);
