@@ -32,16 +32,6 @@ export function newCase(emulator: CrispEmulator): Case {
   };
 }
 
-export function restOptions(emulator: CrispEmulator, website: EmulatedWebsite) {
-  return {
-    websiteId: website.websiteId,
-    identifier: website.identifier,
-    key: website.key,
-    tier: website.tier,
-    baseUrl: emulator.url,
-  };
-}
-
 /**
  * The naive client every baseline stands for: `setInterval` + `fetch` of the conversation with
  * Basic auth, each subscriber on its own. Calls `onCount` with every count it reads.

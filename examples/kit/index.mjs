@@ -42,11 +42,7 @@ export async function startExampleEmulator(options = {}) {
   const sessionId = emulator.createSession(website.websiteId);
   const webhookSecret = randomBytes(24).toString('hex');
   const relay = createUnreadRelay({
-    websiteId: website.websiteId,
-    identifier: website.identifier,
-    key: website.key,
-    tier: website.tier,
-    baseUrl: emulator.url,
+    ...emulator.restOptions(website),
     webhookSecret,
     allowedOrigins: '*',
     rateLimit: false,

@@ -12,7 +12,7 @@ import { createUnreadRelay } from '@crisp-unread/relay';
 import { serveUnreadRelay } from '@crisp-unread/relay/node';
 import { createFakeCrisp } from '@crisp-unread/testing';
 import { QueryClient } from '@tanstack/query-core';
-import { naivePoller, newCase, restOptions, startEmulator } from '../emulator';
+import { naivePoller, newCase, startEmulator } from '../emulator';
 import { type Group, percentile, type Row, round, sleep, waitFor } from '../util';
 
 /** Resolves with the time (ms) from `act()` to the store's count reaching `expected`. */

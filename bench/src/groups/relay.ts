@@ -18,11 +18,7 @@ function serveApp(app: Hono): Promise<ServedRelay> {
 
 function relayFor(c: Case) {
   return createUnreadRelay({
-    websiteId: c.website.websiteId,
-    identifier: c.website.identifier,
-    key: c.website.key,
-    tier: c.website.tier,
-    baseUrl: c.emulator.url,
+    ...c.emulator.restOptions(c.website),
     ttlMs: 600_000,
     dailyBudget: 1_000_000,
     // One load generator is one client: the per-client rate limit would answer 429s.

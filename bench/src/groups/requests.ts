@@ -6,7 +6,7 @@ import { createUnreadStore, crispRest, type UnreadStore } from '@crisp-unread/co
 import { launchChromium, startExampleServer } from '@crisp-unread/example-kit';
 import { QueryClient } from '@tanstack/query-core';
 import type { Page } from 'playwright-core';
-import { type Case, naivePoller, newCase, restOptions, startEmulator } from '../emulator';
+import { type Case, naivePoller, newCase, startEmulator } from '../emulator';
 import { type Group, type Row, round, sleep, waitFor } from '../util';
 
 const exampleDist = fileURLToPath(new URL('../../../examples/react/dist', import.meta.url));

@@ -89,11 +89,7 @@ async function emulated() {
   const session$ = new BehaviorSubject<string | null>(null);
   const store = createUnreadStore({
     source: crispRest({
-      websiteId: website.websiteId,
-      identifier: website.identifier,
-      key: website.key,
-      tier: website.tier,
-      baseUrl: emulator.url,
+      ...emulator.restOptions(website),
       timeoutMs: 2000,
     }),
     sessionId: session$,
@@ -171,11 +167,7 @@ async function relayTour(emulator: CrispEmulator) {
   const website = emulator.createWebsite();
   const webhookSecret = randomBytes(24).toString('hex');
   const relay = createUnreadRelay({
-    websiteId: website.websiteId,
-    identifier: website.identifier,
-    key: website.key,
-    tier: website.tier,
-    baseUrl: emulator.url,
+    ...emulator.restOptions(website),
     webhookSecret,
     rateLimit: false,
     log: false,

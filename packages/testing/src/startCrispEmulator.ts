@@ -154,8 +154,9 @@ export async function startCrispEmulator(
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
+  const url = `http://${host}:${address.port}`;
   const emulator: CrispEmulator = {
-    url: `http://${host}:${address.port}`,
+    url,
     close() {
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -166,6 +167,13 @@ export async function startCrispEmulator(
       return closed;
     },
     createWebsite: (options) => state.createWebsite(options),
+    restOptions: ({ websiteId, identifier, key, tier }) => ({
+      websiteId,
+      identifier,
+      key,
+      tier,
+      baseUrl: url,
+    }),
     createSession: (websiteId, options) => state.createSession(websiteId, options),
     deleteSession: (websiteId, sessionId) => state.deleteSession(websiteId, sessionId),
     operatorSends: (websiteId, sessionId, count) =>

@@ -169,6 +169,11 @@ export interface CrispEmulator {
   close(): Promise<void>;
   /** Adds a website; omitted fields are random (UUID id, UUID identifier, 64-hex key, tier `plugin`). */
   createWebsite(options?: Partial<EmulatedWebsite>): EmulatedWebsite;
+  /**
+   * What a client of this emulator needs for a website: its id, token and tier, and `baseUrl`
+   * pointing here. Spread it into `crispRest({ ... })` or `createUnreadRelay({ ... })`.
+   */
+  restOptions(website: EmulatedWebsite): EmulatedWebsite & { baseUrl: string };
   /** Adds a session (conversation) to a website and returns its id. */
   createSession(websiteId: string, options?: CreateSessionOptions): string;
   /** Removes a session: later API calls for it answer 404. */

@@ -170,7 +170,7 @@ describe('the chatbox session as the default for other sources', () => {
       delete page.$crisp;
     });
     const store = createUnreadStore({
-      source: crispRest({ ...website, baseUrl: emulator.url, dangerouslyAllowBrowser: true }),
+      source: crispRest({ ...emulator.restOptions(website), dangerouslyAllowBrowser: true }),
       queryClient: client,
     });
     watch(store);

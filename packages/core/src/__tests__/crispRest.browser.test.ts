@@ -3,7 +3,7 @@ import type { CrispEmulator, EmulatedWebsite } from '@crisp-unread/testing';
 import { describe, expect, it } from 'vitest';
 import { crispRest } from '../crispRest';
 import { isUnreadError } from '../errors';
-import { restOptions, useEmulator } from './emulator';
+import { useEmulator } from './emulator';
 
 let emulator: CrispEmulator;
 let website: EmulatedWebsite;
@@ -22,7 +22,7 @@ describe('crispRest in a browser', () => {
   it('throws misconfigured, pointing to the relay and never naming the key', () => {
     let caught: unknown;
     try {
-      crispRest(restOptions(emulator, website));
+      crispRest(emulator.restOptions(website));
     } catch (error) {
       caught = error;
     }
@@ -39,7 +39,7 @@ describe('crispRest in a browser', () => {
   it('throws misconfigured for dangerouslyAllowBrowser values other than true', () => {
     for (const value of [false, 'true', 1, undefined]) {
       const options = {
-        ...restOptions(emulator, website),
+        ...emulator.restOptions(website),
         dangerouslyAllowBrowser: value as boolean,
       };
       expect(() => crispRest(options)).toThrow(/relay/);
@@ -48,7 +48,7 @@ describe('crispRest in a browser', () => {
 
   it("reads from the emulator with dangerouslyAllowBrowser: true through the page's fetch", async () => {
     const sessionId = emulator.createSession(website.websiteId, { unread: 2 });
-    const source = crispRest({ ...restOptions(emulator, website), dangerouslyAllowBrowser: true });
+    const source = crispRest({ ...emulator.restOptions(website), dangerouslyAllowBrowser: true });
     expect(await source.read(sessionId, context())).toBe(2);
     expect(emulator.requests).toEqual([
       expect.objectContaining({
@@ -64,7 +64,7 @@ describe('crispRest in a browser', () => {
   it('maps failures the same way in a page (401, 404)', async () => {
     const sessionId = emulator.createSession(website.websiteId);
     const wrongKey = crispRest({
-      ...restOptions(emulator, website),
+      ...emulator.restOptions(website),
       key: 'wrong-key-123',
       dangerouslyAllowBrowser: true,
     });
@@ -73,7 +73,7 @@ describe('crispRest in a browser', () => {
       status: 401,
     });
     emulator.deleteSession(website.websiteId, sessionId);
-    const source = crispRest({ ...restOptions(emulator, website), dangerouslyAllowBrowser: true });
+    const source = crispRest({ ...emulator.restOptions(website), dangerouslyAllowBrowser: true });
     await expect(source.read(sessionId, context())).rejects.toMatchObject({
       code: 'session-not-found',
     });
@@ -81,7 +81,7 @@ describe('crispRest in a browser', () => {
 
   it('marks as read with dangerouslyAllowBrowser: true', async () => {
     const sessionId = emulator.createSession(website.websiteId, { unread: 4 });
-    const source = crispRest({ ...restOptions(emulator, website), dangerouslyAllowBrowser: true });
+    const source = crispRest({ ...emulator.restOptions(website), dangerouslyAllowBrowser: true });
     await source.markAsRead(sessionId, context());
     expect(emulator.unreadOf(website.websiteId, sessionId)).toBe(0);
   });

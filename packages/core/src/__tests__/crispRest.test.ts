@@ -2,7 +2,7 @@ import type { CrispEmulator, EmulatedWebsite } from '@crisp-unread/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CrispRestOptions, crispRest } from '../crispRest';
 import { isUnreadError, type UnreadError } from '../errors';
-import { restOptions, useEmulator, waitFor } from './emulator';
+import { useEmulator, waitFor } from './emulator';
 
 let emulator: CrispEmulator;
 let website: EmulatedWebsite;
@@ -12,7 +12,7 @@ useEmulator((started) => {
 
 const context = () => ({ signal: new AbortController().signal });
 const source = (overrides: Partial<CrispRestOptions> = {}) =>
-  crispRest({ ...restOptions(emulator, website), ...overrides });
+  crispRest({ ...emulator.restOptions(website), ...overrides });
 
 /** The rejection of `promise`, which must be an UnreadError. */
 async function rejection(promise: Promise<unknown>): Promise<UnreadError> {
@@ -53,7 +53,7 @@ describe('crispRest', () => {
 
     it('sends Basic auth and X-Crisp-Tier: plugin by default', async () => {
       const sessionId = emulator.createSession(website.websiteId);
-      const { tier: _tier, ...withoutTier } = restOptions(emulator, website);
+      const { tier: _tier, ...withoutTier } = emulator.restOptions(website);
       await crispRest(withoutTier).read(sessionId, context());
       expect(emulator.requests).toEqual([
         expect.objectContaining({
@@ -69,7 +69,7 @@ describe('crispRest', () => {
     it('sends the website tier for a website token', async () => {
       const websiteToken = emulator.createWebsite({ tier: 'website' });
       const sessionId = emulator.createSession(websiteToken.websiteId, { unread: 4 });
-      const read = crispRest(restOptions(emulator, websiteToken)).read(sessionId, context());
+      const read = crispRest(emulator.restOptions(websiteToken)).read(sessionId, context());
       expect(await read).toBe(4);
       expect(emulator.requests).toEqual([
         expect.objectContaining({ tier: 'website', authorized: true, status: 200 }),
@@ -105,7 +105,7 @@ describe('crispRest', () => {
     it('rejects another website token as forbidden (403)', async () => {
       const other = emulator.createWebsite();
       const sessionId = emulator.createSession(website.websiteId);
-      const options = { ...restOptions(emulator, other), websiteId: website.websiteId };
+      const options = { ...emulator.restOptions(other), websiteId: website.websiteId };
       const error = await rejection(crispRest(options).read(sessionId, context()));
       expect(error).toMatchObject({ code: 'forbidden', status: 403 });
     });
@@ -221,7 +221,7 @@ describe('crispRest', () => {
     ];
 
     it.each(invalid)('throws misconfigured synchronously for %s', (_name, overrides) => {
-      const options = { ...restOptions(emulator, website), ...overrides } as CrispRestOptions;
+      const options = { ...emulator.restOptions(website), ...overrides } as CrispRestOptions;
       const error = thrown(() => crispRest(options));
       expect(error.code).toBe('misconfigured');
       expect(error.message).not.toContain(website.key);
@@ -308,7 +308,7 @@ describe('crispRest', () => {
       async (_name, arrange, overrides) => {
         const sessionId = emulator.createSession(secretWebsite.websiteId);
         arrange(sessionId);
-        const rest = crispRest({ ...restOptions(emulator, secretWebsite), ...overrides });
+        const rest = crispRest({ ...emulator.restOptions(secretWebsite), ...overrides });
         const error = await rejection(rest.read(sessionId, context()));
         const encoded = btoa(`${secretWebsite.identifier}:${key}`);
         const texts = [
@@ -342,7 +342,7 @@ describe('crispRest error messages', () => {
     try {
       const website = emulator.createWebsite();
       const sessionId = emulator.createSession(website.websiteId);
-      const source = crispRest({ ...website, baseUrl: emulator.url });
+      const source = crispRest({ ...emulator.restOptions(website) });
       const signal = new AbortController().signal;
       emulator.fault(
         { type: 'body', status: 500, body: { error: true, reason: `echo ${website.key}` } },

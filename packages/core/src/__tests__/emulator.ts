@@ -29,17 +29,6 @@ export function recordStates(store: UnreadStore): { states: UnreadState[]; stop(
   return { states, stop: () => subscription.unsubscribe() };
 }
 
-/** The crispRest options for an emulated website. */
-export function restOptions(emulator: CrispEmulator, website: EmulatedWebsite) {
-  return {
-    websiteId: website.websiteId,
-    identifier: website.identifier,
-    key: website.key,
-    tier: website.tier,
-    baseUrl: emulator.url,
-  };
-}
-
 /** A conversation body as Crisp sends it, with the given `unread` object (omitted when undefined). */
 export function conversation(unread?: unknown): unknown {
   const data: Record<string, unknown> = {

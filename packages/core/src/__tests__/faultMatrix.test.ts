@@ -5,7 +5,7 @@ import { createUnreadStore } from '../createUnreadStore';
 import { crispRest } from '../crispRest';
 import type { UnreadErrorCode } from '../errors';
 import type { UnreadStore } from '../types';
-import { conversation, recordStates, restOptions, sleep, useEmulator, waitFor } from './emulator';
+import { conversation, recordStates, sleep, useEmulator, waitFor } from './emulator';
 
 let emulator: CrispEmulator;
 let website: EmulatedWebsite;
@@ -27,7 +27,7 @@ function startStore(unread: number, timeoutMs = 1000) {
   client = new QueryClient();
   const sessionId = emulator.createSession(website.websiteId, { unread });
   const store = createUnreadStore({
-    source: crispRest({ ...restOptions(emulator, website), timeoutMs }),
+    source: crispRest({ ...emulator.restOptions(website), timeoutMs }),
     sessionId,
     queryClient: client,
     pollIntervalMs,
@@ -196,7 +196,7 @@ describe('the store against emulated faults', () => {
     client = new QueryClient();
     const sessionId = emulator.createSession(website.websiteId, { unread: 3 });
     const store = createUnreadStore({
-      source: crispRest({ ...restOptions(emulator, website), key: 'wrong-key-123' }),
+      source: crispRest({ ...emulator.restOptions(website), key: 'wrong-key-123' }),
       sessionId,
       queryClient: client,
       pollIntervalMs,
@@ -223,7 +223,7 @@ describe('the store against emulated faults', () => {
     client = new QueryClient();
     const sessionId = emulator.createSession(website.websiteId, { unread: 3 });
     const store = createUnreadStore({
-      source: crispRest({ ...restOptions(emulator, website), tier: 'user' }),
+      source: crispRest({ ...emulator.restOptions(website), tier: 'user' }),
       sessionId,
       queryClient: client,
       pollIntervalMs,

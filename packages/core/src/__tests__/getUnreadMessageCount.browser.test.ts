@@ -3,7 +3,7 @@ import type { CrispEmulator, EmulatedWebsite } from '@crisp-unread/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isUnreadError } from '../errors';
 import { type GetUnreadMessageCountOptions, getUnreadMessageCount } from '../getUnreadMessageCount';
-import { restOptions, useEmulator } from './emulator';
+import { useEmulator } from './emulator';
 
 let emulator: CrispEmulator;
 let website: EmulatedWebsite;
@@ -19,7 +19,7 @@ afterEach(() => {
 
 const count = (options: Partial<GetUnreadMessageCountOptions> = {}) =>
   getUnreadMessageCount({
-    ...restOptions(emulator, website),
+    ...emulator.restOptions(website),
     dangerouslyAllowBrowser: true,
     timeoutMs: 2000,
     ...options,
@@ -92,7 +92,7 @@ describe('getUnreadMessageCount in a browser', () => {
   it('rejects misconfigured without dangerouslyAllowBrowser, with no request', async () => {
     const sessionId = emulator.createSession(website.websiteId, { unread: 3 });
     loadChatbox(sessionId);
-    const error = await getUnreadMessageCount(restOptions(emulator, website)).then(
+    const error = await getUnreadMessageCount(emulator.restOptions(website)).then(
       () => undefined,
       (caught: unknown) => caught,
     );

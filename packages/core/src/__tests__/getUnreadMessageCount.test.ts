@@ -2,7 +2,7 @@ import type { CrispEmulator, EmulatedWebsite, Fault } from '@crisp-unread/testin
 import { describe, expect, it } from 'vitest';
 import { isUnreadError } from '../errors';
 import { type GetUnreadMessageCountOptions, getUnreadMessageCount } from '../getUnreadMessageCount';
-import { conversation, restOptions, useEmulator } from './emulator';
+import { conversation, useEmulator } from './emulator';
 
 let emulator: CrispEmulator;
 let website: EmulatedWebsite;
@@ -11,7 +11,7 @@ useEmulator((started) => {
 });
 
 const count = (options: Partial<GetUnreadMessageCountOptions>) =>
-  getUnreadMessageCount({ ...restOptions(emulator, website), timeoutMs: 2000, ...options });
+  getUnreadMessageCount({ ...emulator.restOptions(website), timeoutMs: 2000, ...options });
 
 describe('getUnreadMessageCount', () => {
   it('answers null without a request when there is no session', async () => {

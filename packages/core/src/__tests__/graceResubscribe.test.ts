@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { createUnreadStore } from '../createUnreadStore';
 import { crispRest } from '../crispRest';
 import type { UnreadState } from '../types';
-import { restOptions, sleep, waitFor } from './emulator';
+import { sleep, waitFor } from './emulator';
 import { manualSource, scriptedSource, sessionA } from './sources';
 
 // Found by leak.test.ts: what the store learns while it works through its grace delay without a
@@ -91,7 +91,7 @@ describe('a re-subscribe within the grace delay', () => {
       const sessionId = emulator.createSession(website.websiteId, { unread: 4 });
       emulator.fault({ type: 'latency', ms: 100 }, { sessionId, times: 1 });
       const store = createUnreadStore({
-        source: crispRest(restOptions(emulator, website)),
+        source: crispRest(emulator.restOptions(website)),
         sessionId,
         queryClient: client,
         pollIntervalMs: 30_000,

@@ -10,7 +10,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { crispRest } from '../crispRest';
 import { isUnreadError, type UnreadErrorCode } from '../errors';
 import { getUnreadMessageCount } from '../getUnreadMessageCount';
-import { restOptions } from './emulator';
 
 let emulator: CrispEmulator;
 let website: EmulatedWebsite;
@@ -193,7 +192,7 @@ describe('properties against the emulator', () => {
         cases += 1;
         serve(statusCode, body);
         const result = await getUnreadMessageCount({
-          ...restOptions(emulator, website),
+          ...emulator.restOptions(website),
           sessionId,
           timeoutMs: 5000,
         });
@@ -206,7 +205,7 @@ describe('properties against the emulator', () => {
   });
 
   it('crispRest read resolves to a non-negative integer or rejects with the right UnreadError', async () => {
-    const source = crispRest({ ...restOptions(emulator, website), timeoutMs: 5000 });
+    const source = crispRest({ ...emulator.restOptions(website), timeoutMs: 5000 });
     await fc.assert(
       fc.asyncProperty(status, jsonBody, async (statusCode, body) => {
         serve(statusCode, body);
@@ -230,7 +229,7 @@ describe('properties against the emulator', () => {
   });
 
   it('a string body (JSON-encoded by the emulator) never reads as a count', async () => {
-    const source = crispRest({ ...restOptions(emulator, website), timeoutMs: 5000 });
+    const source = crispRest({ ...emulator.restOptions(website), timeoutMs: 5000 });
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: 'grapheme' }), async (text) => {
         serve(200, text);

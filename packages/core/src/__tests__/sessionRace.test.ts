@@ -7,7 +7,7 @@ import { createUnreadStore } from '../createUnreadStore';
 import { crispRest } from '../crispRest';
 import type { FetchLike } from '../http';
 import type { UnreadState } from '../types';
-import { recordStates, restOptions, sleep, useEmulator, waitFor } from './emulator';
+import { recordStates, sleep, useEmulator, waitFor } from './emulator';
 
 let emulator: CrispEmulator;
 let website: EmulatedWebsite;
@@ -42,7 +42,7 @@ function raceSetup() {
   const calls: Call[] = [];
   const session$ = new BehaviorSubject<string | null>(a);
   const store = createUnreadStore({
-    source: crispRest({ ...restOptions(emulator, website), fetch: tracingFetch(calls) }),
+    source: crispRest({ ...emulator.restOptions(website), fetch: tracingFetch(calls) }),
     sessionId: session$,
     queryClient: client,
     pollIntervalMs: 150,

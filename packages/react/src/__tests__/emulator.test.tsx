@@ -43,7 +43,7 @@ describe('useUnread against the Crisp emulator', () => {
   it('follows the count, counts renders per poll and keeps the count through a 500', async () => {
     const sessionId = emulator.createSession(website.websiteId, { unread: 1 });
     store = createUnreadStore({
-      source: crispRest({ ...website, baseUrl: emulator.url, dangerouslyAllowBrowser: true }),
+      source: crispRest({ ...emulator.restOptions(website), dangerouslyAllowBrowser: true }),
       sessionId,
       pollIntervalMs: 100,
       pauseWhenHidden: false,

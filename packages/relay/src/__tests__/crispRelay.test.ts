@@ -35,10 +35,7 @@ afterEach(async () => {
 
 async function startRelay(options: Partial<UnreadRelayOptions> = {}): Promise<string> {
   relay = createUnreadRelay({
-    websiteId: website.websiteId,
-    identifier: website.identifier,
-    key: website.key,
-    baseUrl: emulator.url,
+    ...emulator.restOptions(website),
     webhookSecret: secret,
     rateLimit: false,
     log: false,
@@ -120,10 +117,7 @@ describe('crispRelay.watch', () => {
     const port = served!.port;
     await served!.close();
     const relay = createUnreadRelay({
-      websiteId: website.websiteId,
-      identifier: website.identifier,
-      key: website.key,
-      baseUrl: emulator.url,
+      ...emulator.restOptions(website),
       webhookSecret: secret,
       rateLimit: false,
       log: false,

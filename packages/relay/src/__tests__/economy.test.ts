@@ -99,10 +99,7 @@ describe('daily budget', () => {
     h = await startHarness({ store, dailyBudget: 3 });
     const { createUnreadRelay } = await import('../createUnreadRelay');
     const second = createUnreadRelay({
-      websiteId: h.website.websiteId,
-      identifier: h.website.identifier,
-      key: h.website.key,
-      baseUrl: h.emulator.url,
+      ...h.emulator.restOptions(h.website),
       store,
       rateLimit: false,
       log: false,

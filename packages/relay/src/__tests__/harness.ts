@@ -38,11 +38,7 @@ export async function startHarness(
   const sessionId = emulator.createSession(website.websiteId, { unread: 2 });
   const logs: string[] = [];
   const relay = createUnreadRelay({
-    websiteId: website.websiteId,
-    identifier: website.identifier,
-    key: website.key,
-    tier: website.tier,
-    baseUrl: emulator.url,
+    ...emulator.restOptions(website),
     rateLimit: false,
     log: (line) => logs.push(line),
     ...(webhook ? { webhookSecret } : {}),

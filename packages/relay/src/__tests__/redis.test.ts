@@ -71,11 +71,7 @@ async function startInstance(
   const store = redisStore({ client, operationTimeoutMs: 500 });
   const logs: string[] = [];
   const relay = createUnreadRelay({
-    websiteId: website.websiteId,
-    identifier: website.identifier,
-    key: website.key,
-    tier: website.tier,
-    baseUrl: emulator.url,
+    ...emulator.restOptions(website),
     rateLimit: false,
     webhookSecret,
     store,
@@ -373,10 +369,7 @@ describe('redisStore: two relay instances on one Redis', () => {
     nowhere.on('error', () => undefined);
     const logs: string[] = [];
     const relay = createUnreadRelay({
-      websiteId: website.websiteId,
-      identifier: website.identifier,
-      key: website.key,
-      baseUrl: emulator.url,
+      ...emulator.restOptions(website),
       rateLimit: false,
       store: redisStore({ client: nowhere, operationTimeoutMs: 200 }),
       log: (line) => logs.push(line),

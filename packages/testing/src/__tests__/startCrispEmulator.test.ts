@@ -53,6 +53,14 @@ describe('createWebsite and createSession', () => {
     expect(response.status).toBe(200);
   });
 
+  it('gives a client of the emulator its options for a website (restOptions)', () => {
+    const website = h.emulator.createWebsite({ tier: 'website' });
+    expect(h.emulator.restOptions({ ...website, extra: 1 } as typeof website)).toEqual({
+      ...website,
+      baseUrl: h.emulator.url,
+    });
+  });
+
   it('refuses duplicate or malformed ids and unknown tiers', () => {
     const { websiteId } = h.website;
     expect(() => h.emulator.createWebsite({ websiteId })).toThrow(/websiteId/);

@@ -21,7 +21,7 @@ describe('useUnread against the Crisp emulator', () => {
     const website = emulator.createWebsite();
     const sessionId = emulator.createSession(website.websiteId, { unread: 1 });
     const store: UnreadStore = createUnreadStore({
-      source: crispRest({ ...website, baseUrl: emulator.url, dangerouslyAllowBrowser: true }),
+      source: crispRest({ ...emulator.restOptions(website), dangerouslyAllowBrowser: true }),
       sessionId,
       pollIntervalMs: 100,
       pauseWhenHidden: false,

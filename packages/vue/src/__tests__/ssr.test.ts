@@ -30,7 +30,7 @@ describe('useUnread on the server', () => {
     const website = emulator.createWebsite();
     const sessionId = emulator.createSession(website.websiteId, { unread: 4 });
     const store = createUnreadStore({
-      source: crispRest({ ...website, baseUrl: emulator.url }),
+      source: crispRest({ ...emulator.restOptions(website) }),
       sessionId,
       pollIntervalMs: 100,
     });
