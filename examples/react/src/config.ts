@@ -1,18 +1,6 @@
-/** What the example server answers at `/config.json` (see @crisp-unread/example-kit): no key. */
-export interface ExampleConfig {
-  relayUrl: string;
-  emulatorUrl?: string;
-  websiteId: string;
-  sessionId: string | null;
-  pollIntervalMs: number;
-}
+import type { ExampleConfig, ExampleRestConfig } from '@crisp-unread/example-kit';
 
-/** `/config.json?source=rest` adds the emulator's throwaway token for the direct-REST mode. */
-export interface ExampleRestConfig extends ExampleConfig {
-  apiUrl: string;
-  identifier: string;
-  key: string;
-}
+export type { ExampleConfig, ExampleRestConfig };
 
 /** Which source the page uses: the relay (default), `?source=rest` or `?source=chatbox`. */
 export type SourceMode = 'relay' | 'rest' | 'chatbox';
