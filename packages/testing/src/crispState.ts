@@ -89,21 +89,27 @@ export class CrispState {
   }
 
   operatorSends(websiteId: string, sessionId: string, count = 1): number {
-    assertCount('count', count, 1);
-    const session = this.#requireSession(websiteId, sessionId);
-    const unread = session.unread ?? { operator: 0, visitor: 0 };
-    session.unread = { ...unread, visitor: unread.visitor + count };
-    this.#touch(session);
-    return session.unread.visitor;
+    // The operator's messages are unread by the visitor: `unread.visitor`.
+    return this.#addUnread(websiteId, sessionId, 'visitor', count);
   }
 
   visitorSends(websiteId: string, sessionId: string, count = 1): number {
+    return this.#addUnread(websiteId, sessionId, 'operator', count);
+  }
+
+  /** Adds `count` messages unread by `reader`; returns that reader's new unread count. */
+  #addUnread(
+    websiteId: string,
+    sessionId: string,
+    reader: 'visitor' | 'operator',
+    count: number,
+  ): number {
     assertCount('count', count, 1);
     const session = this.#requireSession(websiteId, sessionId);
     const unread = session.unread ?? { operator: 0, visitor: 0 };
-    session.unread = { ...unread, operator: unread.operator + count };
+    session.unread = { ...unread, [reader]: unread[reader] + count };
     this.#touch(session);
-    return session.unread.operator;
+    return session.unread[reader];
   }
 
   /** The visitor read the operator's messages (`from: "operator"`). */
