@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { crispRelay, relayError, sseParser } from '../crispRelay';
-import { isUnreadError, type UnreadError } from '../errors';
+import { rejection } from './emulator';
 
 // The parts of crispRelay that need no relay; the rest is tested against a real relay in
 // packages/relay (src/__tests__/crispRelay.test.ts), which depends on core.
 const signal = () => new AbortController().signal;
 const sessionId = 'session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881';
-
-async function readError(promise: Promise<unknown>): Promise<UnreadError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isUnreadError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('crispRelay.read', () => {
   it('maps 429, 502 and 504 answers, and rejects bad bodies as invalid-response', () => {
@@ -35,7 +25,7 @@ describe('crispRelay.read', () => {
     const fake = async () =>
       new Response(JSON.stringify({ count: -1, updatedAt: 1 }), { status: 200 });
     const source = crispRelay({ url: 'http://127.0.0.1:9', fetch: fake });
-    expect((await readError(source.read(sessionId, { signal: signal() }))).code).toBe(
+    expect((await rejection(source.read(sessionId, { signal: signal() }))).code).toBe(
       'invalid-response',
     );
   });

@@ -2,7 +2,7 @@ import type { CrispEmulator, EmulatedWebsite } from '@crisp-unread/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CrispRestOptions, crispRest } from '../crispRest';
 import { isUnreadError, type UnreadError } from '../errors';
-import { useEmulator, waitFor } from './emulator';
+import { rejection, useEmulator, waitFor } from './emulator';
 
 let emulator: CrispEmulator;
 let website: EmulatedWebsite;
@@ -13,17 +13,6 @@ useEmulator((started) => {
 const context = () => ({ signal: new AbortController().signal });
 const source = (overrides: Partial<CrispRestOptions> = {}) =>
   crispRest({ ...emulator.restOptions(website), ...overrides });
-
-/** The rejection of `promise`, which must be an UnreadError. */
-async function rejection(promise: Promise<unknown>): Promise<UnreadError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (!isUnreadError(error)) throw new Error(`not an UnreadError: ${String(error)}`);
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** The synchronous throw of `run`, which must be an UnreadError. */
 function thrown(run: () => unknown): UnreadError {

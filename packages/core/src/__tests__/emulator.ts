@@ -4,6 +4,7 @@ import {
   startCrispEmulator,
 } from '@crisp-unread/testing';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { isUnreadError, type UnreadError } from '../errors';
 import type { UnreadState, UnreadStore } from '../types';
 
 /** Resolves once `predicate` holds, polling every few milliseconds; rejects after `timeoutMs`. */
@@ -59,4 +60,15 @@ export function useEmulator(
     emulator?.clearFaults();
     emulator?.clearRequests();
   });
+}
+
+/** The rejection of `promise`, which must be an UnreadError. */
+export async function rejection(promise: Promise<unknown>): Promise<UnreadError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (!isUnreadError(error)) throw new Error(`not an UnreadError: ${String(error)}`);
+    return error;
+  }
+  throw new Error('expected a rejection');
 }
