@@ -23,6 +23,16 @@ export async function waitFor(
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** One cycle: subscribe through every entry point, then leave again. */
+export function cycle(store: UnreadStore): void {
+  const state = store.state$.subscribe(() => {});
+  const count = store.unreadCount$.subscribe(() => {});
+  const unsubscribe = store.subscribe(() => {});
+  state.unsubscribe();
+  count.unsubscribe();
+  unsubscribe();
+}
+
 /** Subscribes to `state$` and keeps every state; call `stop()` to unsubscribe. */
 export function recordStates(store: UnreadStore): { states: UnreadState[]; stop(): void } {
   const states: UnreadState[] = [];

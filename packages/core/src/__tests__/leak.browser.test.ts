@@ -4,6 +4,7 @@ import { BehaviorSubject } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createUnreadStore } from '../createUnreadStore';
 import type { UnreadStore } from '../types';
+import { cycle } from './emulator';
 import { scriptedSource, sessionA } from './sources';
 
 type Add = EventTarget['addEventListener'];
@@ -64,15 +65,6 @@ beforeAll(() => {
 afterAll(() => {
   for (const undo of restore.splice(0)) undo();
 });
-
-function cycle(store: UnreadStore): void {
-  const state = store.state$.subscribe(() => {});
-  const count = store.unreadCount$.subscribe(() => {});
-  const unsubscribe = store.subscribe(() => {});
-  state.unsubscribe();
-  count.unsubscribe();
-  unsubscribe();
-}
 
 describe('window and document listeners in a page', () => {
   it('return to the starting number after 5,000 cycles over 100 stores and the grace delay', async () => {

@@ -4,20 +4,11 @@ import { focusManager, onlineManager, QueryClient } from '@tanstack/query-core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createUnreadStore } from '../createUnreadStore';
 import type { UnreadStore } from '../types';
+import { cycle } from './emulator';
 import { scriptedSource, sessionA } from './sources';
 
 const graceMs = 1000;
 const gcTimeMs = 5000;
-
-/** One cycle: subscribe through every entry point, then leave again. */
-function cycle(store: UnreadStore): void {
-  const state = store.state$.subscribe(() => {});
-  const count = store.unreadCount$.subscribe(() => {});
-  const unsubscribe = store.subscribe(() => {});
-  state.unsubscribe();
-  count.unsubscribe();
-  unsubscribe();
-}
 
 describe('subscription leaks (fake timers)', () => {
   let client: QueryClient;
