@@ -1,28 +1,12 @@
-import { isUnreadError, type UnreadStore } from '@crisp-unread/core';
-import { act, cleanup, render, renderHook } from '@testing-library/react';
+import { isUnreadError } from '@crisp-unread/core';
+import { render, renderHook } from '@testing-library/react';
 import type { ReactNode } from 'react';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { UnreadProvider } from '../UnreadProvider';
 import { useUnread } from '../useUnread';
-import { countingSource, testStore } from './sources';
+import { advance, countingSource, storesWithFakeTimers, testStore } from './sources';
 
-const stores: UnreadStore[] = [];
-const track = (store: UnreadStore) => {
-  stores.push(store);
-  return store;
-};
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  cleanup();
-  for (const store of stores.splice(0)) store.dispose();
-  vi.useRealTimers();
-});
-
-const advance = (ms: number) => act(() => vi.advanceTimersByTimeAsync(ms));
+const track = storesWithFakeTimers();
 
 function Count({ id }: { id: string }) {
   return <span data-testid={id}>{useUnread().count}</span>;

@@ -1,4 +1,11 @@
-import { createUnreadStore, UnreadError, type UnreadSource } from '@crisp-unread/core';
+import {
+  createUnreadStore,
+  UnreadError,
+  type UnreadSource,
+  type UnreadStore,
+} from '@crisp-unread/core';
+import { act, cleanup } from '@testing-library/react';
+import { afterEach, beforeEach, vi } from 'vitest';
 
 export const sessionA = 'session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881';
 export const sessionB = 'session_1b2c3d4e-0000-4000-8000-000000000001';
@@ -48,3 +55,26 @@ export function testStore(
 
 export const serverError = () =>
   new UnreadError('server', 'The test source failed.', { status: 500 });
+
+/**
+ * Fake timers for each test of the file, and React trees unmounted and tracked stores disposed
+ * after it. Returns `track`, which registers a store and hands it back.
+ */
+export function storesWithFakeTimers(): (store: UnreadStore) => UnreadStore {
+  const stores: UnreadStore[] = [];
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    cleanup();
+    for (const store of stores.splice(0)) store.dispose();
+    vi.useRealTimers();
+  });
+  return (store) => {
+    stores.push(store);
+    return store;
+  };
+}
+
+/** Advances the fake timers inside `act`. */
+export const advance = (ms: number) => act(() => vi.advanceTimersByTimeAsync(ms));

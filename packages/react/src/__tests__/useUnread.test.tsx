@@ -1,27 +1,11 @@
 import type { UnreadStore } from '@crisp-unread/core';
-import { act, cleanup, render, renderHook } from '@testing-library/react';
+import { act, render, renderHook } from '@testing-library/react';
 import { StrictMode } from 'react';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type UseUnreadResult, useUnread } from '../useUnread';
-import { countingSource, serverError, testStore } from './sources';
+import { advance, countingSource, serverError, storesWithFakeTimers, testStore } from './sources';
 
-const stores: UnreadStore[] = [];
-const track = (store: UnreadStore) => {
-  stores.push(store);
-  return store;
-};
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  cleanup();
-  for (const store of stores.splice(0)) store.dispose();
-  vi.useRealTimers();
-});
-
-const advance = (ms: number) => act(() => vi.advanceTimersByTimeAsync(ms));
+const track = storesWithFakeTimers();
 
 /** Records what the hook returned in each of its renders. */
 function Badge({ store, results }: { store: UnreadStore | null; results: UseUnreadResult[] }) {
