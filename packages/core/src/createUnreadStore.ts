@@ -10,7 +10,7 @@ import { Observable, type Subscriber, type Unsubscribable } from 'rxjs';
 import { defaultRetry, retryDelay } from './backoff';
 import { chatboxSession$ } from './crispChatbox';
 import { joinCrossTab } from './crossTab';
-import { getDefaultQueryClient } from './defaultQueryClient';
+import { getDefaultQueryClient, mapFor } from './defaultQueryClient';
 import { isBrowser } from './environment';
 import { isUnreadError, misconfigured, UnreadError } from './errors';
 import { describeValue, isSessionId } from './ids';
@@ -418,11 +418,7 @@ const holders = new WeakMap<QueryClient, Map<string, Hold>>();
  * leaves, and the entry is dropped `gcTimeMs` after nobody uses it; `dispose()` drops it at once.
  */
 function hold(client: QueryClient, queryHash: string, gcTimeMs: number): Teardown {
-  let byHash = holders.get(client);
-  if (!byHash) {
-    byHash = new Map();
-    holders.set(client, byHash);
-  }
+  const byHash = mapFor(holders, client);
   const entry = byHash.get(queryHash) ?? { count: 0, gcTimeMs, cancel: noop };
   byHash.set(queryHash, entry);
   entry.count += 1;
@@ -501,13 +497,7 @@ function joinPushes(
   queryHash: string,
   onLive: (live: boolean) => void,
 ): Teardown {
-  const client = config.queryClient;
-  let hubs = pushHubs.get(client);
-  if (!hubs) {
-    hubs = new Map();
-    pushHubs.set(client, hubs);
-  }
-  const registry = hubs;
+  const registry = mapFor(pushHubs, config.queryClient);
   let hub = registry.get(queryHash);
   if (!hub) {
     const created: PushHub = { live: false, listeners: new Set(), close: noop };

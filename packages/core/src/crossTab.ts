@@ -1,4 +1,5 @@
 import type { QueryClient, QueryState } from '@tanstack/query-core';
+import { mapFor } from './defaultQueryClient';
 import { isBrowser } from './environment';
 import { UnreadError, type UnreadErrorCode } from './errors';
 
@@ -100,8 +101,7 @@ export function joinCrossTab(
   env: CrossTabEnvironment | undefined = browserCrossTab(),
 ): CrossTabLink | undefined {
   if (!env) return;
-  const registry = groups.get(client) ?? new Map<string, Join>();
-  groups.set(client, registry);
+  const registry = mapFor(groups, client);
   let join = registry.get(queryHash);
   if (!join) {
     // The protocol's version is in the name (the lock's too): after a deploy, tabs still on another

@@ -7,3 +7,16 @@ export function getDefaultQueryClient(): QueryClient {
   shared ??= new QueryClient();
   return shared;
 }
+
+/** The per-key map `registry` keeps for `client`, made on first use. */
+export function mapFor<V>(
+  registry: WeakMap<QueryClient, Map<string, V>>,
+  client: QueryClient,
+): Map<string, V> {
+  let map = registry.get(client);
+  if (!map) {
+    map = new Map();
+    registry.set(client, map);
+  }
+  return map;
+}
