@@ -3,7 +3,6 @@ import { focusManager, onlineManager, QueryClient } from '@tanstack/query-core';
 import { BehaviorSubject } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createUnreadStore } from '../createUnreadStore';
-import type { UnreadStore } from '../types';
 import { cycle } from './emulator';
 import { scriptedSource, sessionA } from './sources';
 
