@@ -90,7 +90,7 @@ export const latency: Group = async ({ quick, log }) => {
       const c = newCase(emulator);
       const secret = randomBytes(24).toString('hex');
       const relay = createUnreadRelay({
-        ...restOptions(emulator, c.website),
+        ...emulator.restOptions(c.website),
         webhookSecret: secret,
         ttlMs: 600_000,
         dailyBudget: 1_000_000,
@@ -137,7 +137,7 @@ export const latency: Group = async ({ quick, log }) => {
       log(`REST polling every ${pollIntervalMs} ms: ${samples} samples (store and naive poller)`);
       const c = newCase(emulator);
       const store = createUnreadStore({
-        source: crispRest(restOptions(emulator, c.website)),
+        source: crispRest(emulator.restOptions(c.website)),
         sessionId: c.sessionId,
         pollIntervalMs,
         queryClient: new QueryClient(),

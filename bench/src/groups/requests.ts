@@ -47,7 +47,7 @@ export const requests: Group = async ({ quick, log }) => {
       const unsubscribes: (() => void)[] = [];
       for (let i = 0; i < stores; i++) {
         const store = createUnreadStore({
-          source: crispRest(restOptions(c.emulator, c.website)),
+          source: crispRest(c.emulator.restOptions(c.website)),
           sessionId: c.sessionId,
           pollIntervalMs,
           queryClient,
