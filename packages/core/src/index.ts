@@ -34,7 +34,7 @@ export {
 } from './errors';
 export { type GetUnreadMessageCountOptions, getUnreadMessageCount } from './getUnreadMessageCount';
 export type { FetchLike } from './http';
-export { isSessionId, isWebsiteId } from './ids';
+export { isSessionId, isWebsiteId, normalizeSessionId } from './ids';
 export { unreadQueryKey, unreadQueryRoot } from './queryKey';
 export type {
   RetryOptions,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeValue, isSessionId, isWebsiteId } from '../ids';
+import { describeValue, isSessionId, isWebsiteId, normalizeSessionId } from '../ids';
 
 describe('isWebsiteId', () => {
   it('accepts UUIDs in either case', () => {
@@ -51,5 +51,27 @@ describe('describeValue', () => {
     expect(describeValue('x'.repeat(200))).toBe('a 200-character string');
     expect(describeValue({})).toBe('a value of type object');
     expect(describeValue(undefined)).toBe('undefined');
+  });
+});
+
+describe('normalizeSessionId', () => {
+  it('gives every letter-case spelling of one id the same lower-case id', () => {
+    const id = 'session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881';
+    for (const spelling of [id, id.toUpperCase(), 'Session_700C65e1-85e2-465A-b9ac-ECB5ec2c9881']) {
+      expect(normalizeSessionId(spelling)).toBe(id);
+    }
+  });
+
+  it('is null for anything that is not session_<uuid>', () => {
+    for (const value of [
+      '',
+      'session_',
+      `session_${'a'.repeat(36)}`,
+      ' session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881',
+      null,
+      42,
+    ]) {
+      expect(normalizeSessionId(value)).toBeNull();
+    }
   });
 });
