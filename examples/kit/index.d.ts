@@ -68,6 +68,34 @@ export interface CrispEmulatorPlugin {
   configurePreviewServer(server: ViteServerLike): Promise<void>;
 }
 
+export interface AppServerOptions {
+  /** The command that runs the built app, e.g. `process.execPath`. */
+  command: string;
+  args?: readonly string[];
+  /** The app's directory. */
+  cwd: string;
+  /** The app's relay web hook route, e.g. `/api/crisp-unread/webhooks/crisp`. */
+  webhookPath: string;
+  /** More environment for the app (over the `CRISP_*`, `PORT`, `HOST` the kit sets). Defaults to `{}`. */
+  env?: Record<string, string>;
+  /** How long the app may take to answer `GET /`. Defaults to `30000`. */
+  startTimeoutMs?: number;
+}
+
+export interface AppServer {
+  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  url: string;
+  emulator: CrispEmulator;
+  website: EmulatedWebsite;
+  /** The emulator's session, also the session of the stand-in chatbox at `CRISP_CHATBOX_SCRIPT`. */
+  sessionId: string;
+  /** What the app printed (stdout and stderr). */
+  output: string[];
+  /** Stops the app, the chatbox script server and the emulator. Idempotent. */
+  close(): Promise<void>;
+}
+
+export function startAppServer(options: AppServerOptions): Promise<AppServer>;
 export function startExampleEmulator(options?: {
   pollIntervalMs?: number;
 }): Promise<ExampleEmulator>;

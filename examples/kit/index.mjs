@@ -1,9 +1,11 @@
 // The examples' shared kit: a server that runs the Crisp emulator beside a built example, the same
 // for Vite's dev and preview servers, and a Chromium launcher for the end-to-end tests.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { createUnreadRelay } from '@crisp-unread/relay';
 import { serveUnreadRelay } from '@crisp-unread/relay/node';
@@ -137,6 +139,132 @@ export async function startExampleServer(options) {
       return closing;
     },
   };
+}
+
+/**
+ * Runs a built app's own server (`next start`, Nuxt's `.output/server/index.mjs`) on 127.0.0.1,
+ * configured from the environment like in production: `CRISP_*` name a fresh Crisp emulator's
+ * website, and the emulator signs its web hooks to the app's relay route (`webhookPath`).
+ * `CRISP_CHATBOX_SCRIPT` names a stand-in for Crisp's chatbox loader, served here, whose session is
+ * the emulator's session. Resolves once the app answers `GET /`.
+ * @param {import('./index.d.ts').AppServerOptions} options
+ * @returns {Promise<import('./index.d.ts').AppServer>}
+ */
+export async function startAppServer(options) {
+  const emulator = await startCrispEmulator();
+  const website = emulator.createWebsite();
+  const sessionId = emulator.createSession(website.websiteId);
+  const webhookSecret = randomBytes(24).toString('hex');
+  const script = fakeCrispScript({ sessionId, loadDelayMs: 300 });
+  const scriptServer = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/fake-crisp.js') {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': mimeTypes['.js'], 'Cache-Control': 'no-store' });
+    res.end(script);
+  });
+  const scriptPort = await listen(scriptServer, 0);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  /** @type {string[]} */
+  const output = [];
+  const child = spawn(options.command, options.args ?? [], {
+    cwd: options.cwd,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      NEXT_TELEMETRY_DISABLED: '1',
+      NUXT_TELEMETRY_DISABLED: '1',
+      HOST: '127.0.0.1',
+      HOSTNAME: '127.0.0.1',
+      PORT: String(port),
+      CRISP_WEBSITE_ID: website.websiteId,
+      CRISP_IDENTIFIER: website.identifier,
+      CRISP_KEY: website.key,
+      CRISP_API_URL: emulator.url,
+      CRISP_WEBHOOK_SECRET: webhookSecret,
+      CRISP_CHATBOX_SCRIPT: `http://127.0.0.1:${scriptPort}/fake-crisp.js`,
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (chunk) => output.push(String(chunk)));
+  child.stderr.on('data', (chunk) => output.push(String(chunk)));
+  const exited = new Promise((done) => child.once('exit', (code) => done(code)));
+  let closing;
+  const close = () => {
+    closing ??= (async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+      await new Promise((done) => {
+        scriptServer.close(() => done(undefined));
+        scriptServer.closeAllConnections();
+      });
+      await emulator.close();
+    })();
+    return closing;
+  };
+  try {
+    await waitUntilAnswering(url, exited, options.startTimeoutMs ?? 30_000);
+  } catch (error) {
+    await close();
+    throw new Error(`startAppServer: ${error.message}\n${output.join('')}`);
+  }
+  emulator.setWebhook({ url: `${url}${options.webhookPath}`, secret: webhookSecret });
+  return { url, emulator, website, sessionId, output, close };
+}
+
+/** A port free on 127.0.0.1 now: the app's server binds it next. */
+async function freePort() {
+  const probe = createNetServer();
+  const port = await listen(probe, 0);
+  await new Promise((done) => probe.close(() => done(undefined)));
+  return port;
+}
+
+/**
+ * @param {import('node:net').Server} server
+ * @param {number} port
+ * @returns {Promise<number>}
+ */
+function listen(server, port) {
+  return new Promise((done, fail) => {
+    server.once('error', fail);
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      done(typeof address === 'object' && address ? address.port : 0);
+    });
+  });
+}
+
+/**
+ * Resolves once `GET url/` answers; rejects when the process exits first or after `timeoutMs`.
+ * @param {string} url
+ * @param {Promise<unknown>} exited
+ * @param {number} timeoutMs
+ */
+async function waitUntilAnswering(url, exited, timeoutMs) {
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (!gone && Date.now() < deadline) {
+    const answered = await fetch(`${url}/`, { signal: AbortSignal.timeout(2000) }).then(
+      async (response) => {
+        await response.body?.cancel();
+        return true;
+      },
+      () => false,
+    );
+    if (answered) return;
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  throw new Error(
+    gone ? 'the app exited before it answered' : `no answer from ${url} in ${timeoutMs} ms`,
+  );
 }
 
 /**

@@ -1,0 +1,55 @@
+import { mkdirSync } from 'node:fs';
+import { type AppServer, launchChromium } from '@crisp-unread/example-kit';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resultsDir, startNextApp, watchConsole } from './app';
+
+let app: AppServer;
+let browser: Browser;
+let page: Page;
+let problems: string[];
+
+beforeAll(async () => {
+  app = await startNextApp();
+  browser = await launchChromium();
+  page = await browser.newPage();
+  problems = watchConsole(page);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+const badge = () => page.getByTestId('badge');
+const status = () => page.getByTestId('status');
+const hasText = (text: string) => ({ hasText: new RegExp(`^${text}$`) });
+
+describe('the Next.js example on the relay route, after next build, in Chromium', () => {
+  it('server-renders the idle state: no count, no request', async () => {
+    app.emulator.operatorSends(app.website.websiteId, app.sessionId, 1);
+    const html = await fetch(`${app.url}/?session=${app.sessionId}`).then((r) => r.text());
+    expect(html).toContain('data-testid="status" role="status">idle</p>');
+    expect(html).not.toContain('data-testid="badge"');
+  });
+
+  it('shows the count the relay route reads from Crisp', async () => {
+    await page.goto(`${app.url}/?session=${app.sessionId}`);
+    await status().filter(hasText('ready')).waitFor({ timeout: 10_000 });
+    await badge().filter(hasText('1')).waitFor({ timeout: 10_000 });
+  });
+
+  it('moves the badge within a second of an operator message (web hook -> route -> SSE)', async () => {
+    app.emulator.operatorSends(app.website.websiteId, app.sessionId, 1);
+    // Well under the store's 30 s poll: only the push can bring it this soon.
+    await badge().filter(hasText('2')).waitFor({ timeout: 1000 });
+    const deliveries = await app.emulator.webhookDeliveries;
+    expect(deliveries.at(-1)?.status).toBe(200);
+    mkdirSync(resultsDir, { recursive: true });
+    await page.screenshot({ path: `${resultsDir}/next-relay.png`, fullPage: true });
+  });
+
+  it('had no hydration warning and no console error', () => {
+    expect(problems).toEqual([]);
+  });
+});
