@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { UnreadRelay } from '@crisp-unread/relay';
 import type { CrispEmulator, EmulatedWebsite } from '@crisp-unread/testing';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 /** What `GET /config.json` answers: what a page needs to count one session's unread messages. No key. */
 export interface ExampleConfig {
@@ -102,3 +102,5 @@ export function startExampleEmulator(options?: {
 export function startExampleServer(options: ExampleServerOptions): Promise<ExampleServer>;
 export function crispEmulatorPlugin(options?: { pollIntervalMs?: number }): CrispEmulatorPlugin;
 export function launchChromium(): Promise<Browser>;
+/** Console errors and warnings (hydration mismatches among them) and uncaught errors of `page`, as text. */
+export function watchPageProblems(page: Page): string[];

@@ -268,6 +268,24 @@ async function waitUntilAnswering(url, exited, timeoutMs) {
 }
 
 /**
+ * Collects what a page should never show: console errors and warnings (React and Vue report
+ * hydration mismatches there) and uncaught errors, as text.
+ * @param {import('playwright-core').Page} page
+ * @returns {string[]}
+ */
+export function watchPageProblems(page) {
+  /** @type {string[]} */
+  const problems = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') {
+      problems.push(`console.${message.type()}: ${message.text()}`);
+    }
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  return problems;
+}
+
+/**
  * A Vite plugin for an example's dev and preview servers: starts a Crisp emulator with the server,
  * answers `GET /config.json`, prints how to drive the emulator, and stops it with the server.
  * @param {{ pollIntervalMs?: number }} [options]

@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { type AppServer, startAppServer } from '@crisp-unread/example-kit';
-import type { ConsoleMessage, Page } from 'playwright-core';
 
 export const resultsDir = fileURLToPath(new URL('../test-results', import.meta.url));
 
@@ -14,16 +13,4 @@ export function startNextApp(): Promise<AppServer> {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     webhookPath: '/api/crisp-unread/webhooks/crisp',
   });
-}
-
-/** Every console error and warning of the page, and every uncaught error, as text. */
-export function watchConsole(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (message: ConsoleMessage) => {
-    if (message.type() === 'error' || message.type() === 'warning') {
-      problems.push(`console.${message.type()}: ${message.text()}`);
-    }
-  });
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  return problems;
 }

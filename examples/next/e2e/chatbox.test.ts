@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import { type AppServer, launchChromium } from '@crisp-unread/example-kit';
+import { type AppServer, launchChromium, watchPageProblems } from '@crisp-unread/example-kit';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resultsDir, startNextApp, watchConsole } from './app';
+import { resultsDir, startNextApp } from './app';
 
 let app: AppServer;
 let browser: Browser;
@@ -13,7 +13,7 @@ beforeAll(async () => {
   app = await startNextApp();
   browser = await launchChromium();
   page = await browser.newPage();
-  problems = watchConsole(page);
+  problems = watchPageProblems(page);
 });
 
 afterAll(async () => {

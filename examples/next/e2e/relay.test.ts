@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import { type AppServer, launchChromium } from '@crisp-unread/example-kit';
+import { type AppServer, launchChromium, watchPageProblems } from '@crisp-unread/example-kit';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resultsDir, startNextApp, watchConsole } from './app';
+import { resultsDir, startNextApp } from './app';
 
 let app: AppServer;
 let browser: Browser;
@@ -13,7 +13,7 @@ beforeAll(async () => {
   app = await startNextApp();
   browser = await launchChromium();
   page = await browser.newPage();
-  problems = watchConsole(page);
+  problems = watchPageProblems(page);
 });
 
 afterAll(async () => {
@@ -43,7 +43,7 @@ describe('the Next.js example on the relay route, after next build, in Chromium'
     app.emulator.operatorSends(app.website.websiteId, app.sessionId, 1);
     // Well under the store's 30 s poll: only the push can bring it this soon.
     await badge().filter(hasText('2')).waitFor({ timeout: 1000 });
-    const deliveries = await app.emulator.webhookDeliveries;
+    const deliveries = await app.emulator.webhooksDelivered();
     expect(deliveries.at(-1)?.status).toBe(200);
     mkdirSync(resultsDir, { recursive: true });
     await page.screenshot({ path: `${resultsDir}/next-relay.png`, fullPage: true });
