@@ -255,6 +255,8 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
 
   /** Follows the session ids: one watch at a time, the previous one stopped first. */
   const startEngine = (): Teardown => {
+    // A source that cannot run here (a server render of a page's store) leaves the store idle.
+    if (source.available === false) return noop;
     const nothingYet = {};
     let shown: unknown = nothingYet;
     let stopWatch: Teardown | undefined;

@@ -60,6 +60,12 @@ export interface UnreadSource {
    * with no cross-tab lead.
    */
   readonly local?: boolean;
+  /**
+   * `false` where the source cannot run: it needs a page and there is none (a relay URL relative
+   * to the page, or the page's own chatbox, during a server render). A store on it stays `idle`:
+   * it reads nothing, opens nothing and throws nothing. Defaults to `true`.
+   */
+  readonly available?: boolean;
 }
 
 /** The backoff for transient failures (timeouts, network errors, 5xx, invalid responses). */
