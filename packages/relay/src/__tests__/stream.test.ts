@@ -61,7 +61,7 @@ describe('GET /sessions/{id}/unread/stream', () => {
   });
 
   it('refreshes at the TTL while streams are open: one upstream call per TTL for any number of streams', async () => {
-    h = await startHarness({ ttlMs: 100 });
+    h = await startHarness({ ttlMs: 100, maxStreamsPerClient: 25 });
     const harness = h;
     const streams = await Promise.all(
       Array.from({ length: 25 }, async () => sseReader(await harness.get(streamPath(harness)))),
