@@ -53,6 +53,12 @@ export type WebhookEvent =
   | 'message:send'
   | 'message:acknowledge:read:received';
 
+/** Options of `CrispEmulator.setWebhook`. */
+export interface SetWebhookOptions {
+  /** Set the target of this website only (a website created on this emulator). Defaults to every website. */
+  websiteId?: string;
+}
+
 /** One web hook the emulator posted. */
 export interface WebhookDelivery {
   event: WebhookEvent;
@@ -122,7 +128,7 @@ export interface FaultOptions {
   /** Only requests for this session. Defaults to any request. */
   sessionId?: string;
   /** Only requests with this method. Defaults to any method. */
-  method?: 'GET' | 'PATCH';
+  method?: 'GET' | 'HEAD' | 'PATCH';
 }
 
 /** A handle on one added fault. */
@@ -202,8 +208,12 @@ export interface CrispEmulator {
   resetQuota(): void;
   /** Calls `listener` after each logged API call is answered; returns the unsubscribe function. */
   onRequest(listener: (entry: EmulatorRequest) => void): () => void;
-  /** Starts (or with `null` stops) posting signed web hooks on conversation changes. */
-  setWebhook(target: WebhookTarget | null): void;
+  /**
+   * Starts (or with `null` stops) posting signed web hooks on conversation changes. With
+   * `{ websiteId }` it sets that website's own target, which wins over the emulator-wide one;
+   * `null` then drops the website's own target.
+   */
+  setWebhook(target: WebhookTarget | null, options?: SetWebhookOptions): void;
   /** The web hooks delivered so far, with the receiver's status. A copy. */
   readonly webhookDeliveries: readonly WebhookDelivery[];
   /** Resolves once every web hook posted so far has been answered (or failed), with the log. */
