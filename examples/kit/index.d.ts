@@ -102,5 +102,5 @@ export function startExampleEmulator(options?: {
 export function startExampleServer(options: ExampleServerOptions): Promise<ExampleServer>;
 export function crispEmulatorPlugin(options?: { pollIntervalMs?: number }): CrispEmulatorPlugin;
 export function launchChromium(): Promise<Browser>;
-/** Console errors and warnings (hydration mismatches among them) and uncaught errors of `page`, as text. */
+/** Console errors, hydration warnings and uncaught errors of `page`, as text. */
 export function watchPageProblems(page: Page): string[];

@@ -268,8 +268,8 @@ async function waitUntilAnswering(url, exited, timeoutMs) {
 }
 
 /**
- * Collects what a page should never show: console errors and warnings (React and Vue report
- * hydration mismatches there) and uncaught errors, as text.
+ * Collects what a page should never show, as text: console errors, hydration warnings (Vue warns
+ * of a mismatch, React reports it as an error) and uncaught errors.
  * @param {import('playwright-core').Page} page
  * @returns {string[]}
  */
@@ -277,8 +277,9 @@ export function watchPageProblems(page) {
   /** @type {string[]} */
   const problems = [];
   page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') {
-      problems.push(`console.${message.type()}: ${message.text()}`);
+    const type = message.type();
+    if (type === 'error' || (type === 'warning' && /hydrat/i.test(message.text()))) {
+      problems.push(`console.${type}: ${message.text()}`);
     }
   });
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));

@@ -12,5 +12,10 @@ export default defineNuxtConfig({
   },
   typescript: {
     tsConfig: { compilerOptions: { exactOptionalPropertyTypes: true } },
+    sharedTsConfig: { compilerOptions: { exactOptionalPropertyTypes: true } },
+    nodeTsConfig: { compilerOptions: { exactOptionalPropertyTypes: true } },
+  },
+  nitro: {
+    typescript: { tsConfig: { compilerOptions: { exactOptionalPropertyTypes: true } } },
   },
 });
