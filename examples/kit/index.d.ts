@@ -96,6 +96,8 @@ export interface AppServer {
 }
 
 export function startAppServer(options: AppServerOptions): Promise<AppServer>;
+/** `startAppServer`, printing the page's address and curl commands that drive the emulator; Ctrl-C stops it. */
+export function runAppDemo(options: AppServerOptions): Promise<AppServer>;
 export function startExampleEmulator(options?: {
   pollIntervalMs?: number;
 }): Promise<ExampleEmulator>;

@@ -216,6 +216,31 @@ export async function startAppServer(options) {
   return { url, emulator, website, sessionId, output, close };
 }
 
+/**
+ * `startAppServer` for a person: prints the page's address and the curl commands that play the
+ * operator and the visitor, and stops everything on Ctrl-C.
+ * @param {import('./index.d.ts').AppServerOptions} options
+ */
+export async function runAppDemo(options) {
+  const app = await startAppServer(options);
+  const session = `${app.emulator.url}/_emulator/websites/${app.website.websiteId}/sessions/${app.sessionId}`;
+  const log = (line) => console.log(line);
+  log(`\n  The app, on the relay:  ${app.url}/?session=${app.sessionId}`);
+  log(`  Crisp emulator: ${app.emulator.url} (throwaway website and key, no credentials needed)`);
+  log(`  An operator sends 2 messages:  curl -X POST -d '{"count":2}' ${session}/operator-sends`);
+  log(`  The visitor reads them:        curl -X POST ${session}/visitor-reads`);
+  log('  Ctrl-C stops it.\n');
+  const stop = () => {
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return app;
+}
+
 /** A port free on 127.0.0.1 now: the app's server binds it next. */
 async function freePort() {
   const probe = createNetServer();
