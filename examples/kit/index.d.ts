@@ -104,5 +104,5 @@ export function startExampleEmulator(options?: {
 export function startExampleServer(options: ExampleServerOptions): Promise<ExampleServer>;
 export function crispEmulatorPlugin(options?: { pollIntervalMs?: number }): CrispEmulatorPlugin;
 export function launchChromium(): Promise<Browser>;
-/** Console errors, hydration warnings and uncaught errors of `page`, as text. */
+/** Console errors, hydration warnings, uncaught errors and requests off 127.0.0.1 of `page`, as text. */
 export function watchPageProblems(page: Page): string[];

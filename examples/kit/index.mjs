@@ -294,7 +294,8 @@ async function waitUntilAnswering(url, exited, timeoutMs) {
 
 /**
  * Collects what a page should never show, as text: console errors, hydration warnings (Vue warns
- * of a mismatch, React reports it as an error) and uncaught errors.
+ * of a mismatch, React reports it as an error), uncaught errors, and requests to anywhere but
+ * 127.0.0.1.
  * @param {import('playwright-core').Page} page
  * @returns {string[]}
  */
@@ -308,6 +309,12 @@ export function watchPageProblems(page) {
     }
   });
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('request', (request) => {
+    const { protocol, hostname } = new URL(request.url());
+    if (/^https?:$/.test(protocol) && hostname !== '127.0.0.1') {
+      problems.push(`request off 127.0.0.1: ${request.url()}`);
+    }
+  });
   return problems;
 }
 

@@ -58,7 +58,7 @@ describe('the Next.js example on the chatbox source (crisp-sdk-web), in Chromium
     await badge().waitFor({ state: 'detached', timeout: 5000 });
   });
 
-  it('made no REST request, and had no hydration warning and no console error', () => {
+  it('made no REST request, and had no hydration warning, no console error and no request off 127.0.0.1', () => {
     expect(app.emulator.requestCount()).toBe(0);
     expect(problems).toEqual([]);
   });
