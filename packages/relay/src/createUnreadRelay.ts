@@ -40,6 +40,12 @@ function positive(name: string, value: unknown, integer = false): number {
   return value;
 }
 
+const credentials = [
+  ['websiteId', 'CRISP_WEBSITE_ID'],
+  ['identifier', 'CRISP_IDENTIFIER'],
+  ['key', 'CRISP_KEY'],
+] as const;
+
 /** A token bucket option: `false`, or the defaults merged with what was given, checked. */
 function bucket(
   name: string,
@@ -60,9 +66,9 @@ function resolveOptions(options: UnreadRelayOptions) {
   if (typeof options !== 'object' || options === null)
     fail('createUnreadRelay() needs an options object (or a function that returns one).');
   // Named one by one, so that a relay built at request time says which one the deployment lacks.
-  for (const name of ['websiteId', 'identifier', 'key'] as const) {
+  for (const [name, variable] of credentials) {
     if (typeof options[name] !== 'string' || options[name] === '') {
-      fail(`\`${name}\` is required (a non-empty string).`);
+      fail(`\`${name}\` is required (a non-empty string; ${variable} for the CLI).`);
     }
   }
   const settings = {

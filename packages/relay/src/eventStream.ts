@@ -62,7 +62,7 @@ export function eventStream(c: Context, options: EventStreamOptions): Response {
           // streamSSE closes the response once this callback's promise settles. A client that
           // left has its writes dropped at once, so waiting for them cannot hang.
           if (stream.aborted || options.signal.aborted) ended();
-          else void written.then(ended, ended);
+          else void written.then(() => ended());
         };
         options.onOpen(close);
         if (options.signal.aborted) {
