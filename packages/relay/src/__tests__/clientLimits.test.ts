@@ -118,7 +118,8 @@ describe('firstReadLimit', () => {
   });
 
   it('bounds upstream calls of a client cycling through made-up session ids (200 requests)', async () => {
-    h = await startHarness();
+    // `undefined` overrides the harness's `false`: the relay's default bucket.
+    h = await startHarness({ firstReadLimit: undefined });
     const harness = h;
     const statuses: number[] = [];
     for (let i = 0; i < 200; i++) {
@@ -131,6 +132,22 @@ describe('firstReadLimit', () => {
     expect(h.upstream()).toBeLessThanOrEqual(22);
     expect(statuses.filter((status) => status === 404)).toHaveLength(h.upstream());
     expect(statuses.filter((status) => status === 429)).toHaveLength(200 - h.upstream());
+  });
+
+  it('charges one token for many concurrent requests of one new session (100 requests)', async () => {
+    h = await startHarness({ firstReadLimit: { burst: 1, perSecond: 0.001 }, trustProxy: true });
+    const harness = h;
+    const fresh = h.emulator.createSession(h.website.websiteId, { unread: 5 });
+    h.emulator.fault({ type: 'latency', ms: 100 }, { times: 1 });
+    const statuses = await drain(
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          harness.get(`/sessions/${fresh}/unread`, { headers: from(`198.51.100.${i % 2}`) }),
+        ),
+      ),
+    );
+    expect(statuses.every((status) => status === 200)).toBe(true);
+    expect(h.upstream(fresh)).toBe(1);
   });
 
   it('can be turned off', async () => {
