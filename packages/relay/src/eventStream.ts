@@ -97,6 +97,9 @@ export function eventStream(c: Context, options: EventStreamOptions): Response {
           );
       }),
   );
+  // streamSSE adds `Connection: keep-alive`: meaningless in HTTP/1.1 (the default) and forbidden
+  // in HTTP/2, where a browser drops the stream when a front passes it through.
+  response.headers.delete('Connection');
   response.headers.set('Cache-Control', 'no-store, no-transform');
   // nginx buffers responses unless told not to, which would hold events back.
   response.headers.set('X-Accel-Buffering', 'no');
