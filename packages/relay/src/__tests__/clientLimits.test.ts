@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { forwardedClient } from '../rateLimiter';
+import { forwardedClient, RateLimiter } from '../rateLimiter';
 import { signCrispWebhook } from '../signature';
 import { StreamSlots } from '../streamSlots';
-import { type Harness, sseReader, startHarness, waitFor, webhookSecret } from './harness';
+import {
+  type Harness,
+  manualClock,
+  sseReader,
+  startHarness,
+  waitFor,
+  webhookSecret,
+} from './harness';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -33,6 +40,25 @@ describe('forwardedClient (trustProxy)', () => {
     expect(forwardedClient(null, 1)).toBeNull();
     expect(forwardedClient('198.51.100.1, ', 1)).toBeNull();
     expect(forwardedClient(`198.51.100.1, ${'x'.repeat(65)}`, 1)).toBeNull();
+  });
+});
+
+describe('RateLimiter.wait', () => {
+  it('looks without taking, and sees the tokens come back', () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({ burst: 2, perSecond: 1 }, clock.now);
+    expect(limiter.wait('a')).toBe(0);
+    expect(limiter.wait('a')).toBe(0);
+    expect(limiter.take('a')).toBe(0);
+    expect(limiter.take('a')).toBe(0);
+    expect(limiter.wait('a')).toBe(1000);
+    expect(limiter.wait('b')).toBe(0);
+    clock.advance(400);
+    expect(limiter.wait('a')).toBe(600);
+    clock.advance(600);
+    expect(limiter.wait('a')).toBe(0);
+    expect(limiter.take('a')).toBe(0);
+    expect(limiter.take('a')).toBe(1000);
   });
 });
 
