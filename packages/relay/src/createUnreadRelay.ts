@@ -3,6 +3,7 @@ import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { CountReader, type ReadOutcome } from './countReader';
 import { eventStream } from './eventStream';
+import { FirstReads } from './firstReads';
 import { lazyRelay } from './lazyRelay';
 import { memoryStore } from './memoryStore';
 import { defaultClientId, RateLimiter } from './rateLimiter';
@@ -16,7 +17,6 @@ import type {
   UnreadRelay,
   UnreadRelayOptions,
 } from './types';
-import { isUnseenSession } from './unseenSession';
 import { Watchers } from './watchers';
 import { mountWebhookRoute } from './webhookRoute';
 
@@ -40,6 +40,12 @@ function positive(name: string, value: unknown, integer = false): number {
   return value;
 }
 
+const credentials = [
+  ['websiteId', 'CRISP_WEBSITE_ID'],
+  ['identifier', 'CRISP_IDENTIFIER'],
+  ['key', 'CRISP_KEY'],
+] as const;
+
 /** A token bucket option: `false`, or the defaults merged with what was given, checked. */
 function bucket(
   name: string,
@@ -60,9 +66,9 @@ function resolveOptions(options: UnreadRelayOptions) {
   if (typeof options !== 'object' || options === null)
     fail('createUnreadRelay() needs an options object (or a function that returns one).');
   // Named one by one, so that a relay built at request time says which one the deployment lacks.
-  for (const name of ['websiteId', 'identifier', 'key'] as const) {
+  for (const [name, variable] of credentials) {
     if (typeof options[name] !== 'string' || options[name] === '') {
-      fail(`\`${name}\` is required (a non-empty string).`);
+      fail(`\`${name}\` is required (a non-empty string; ${variable} for the CLI).`);
     }
   }
   const settings = {
@@ -237,7 +243,9 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
   });
   const watchers = new Watchers(reader, store, s.ttlMs, s.now);
   const limiter = s.rateLimit ? new RateLimiter(s.rateLimit, s.now) : null;
-  const firstReads = s.firstReadLimit ? new RateLimiter(s.firstReadLimit, s.now) : null;
+  const firstReads = s.firstReadLimit
+    ? new FirstReads(new RateLimiter(s.firstReadLimit, s.now), store)
+    : null;
   const slots = new StreamSlots(s.maxStreams, s.maxStreamsPerClient);
   const streams = new Set<() => void>();
 
@@ -262,12 +270,6 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
   const limited = (c: Context<RelayEnv>): Response | null => {
     const waitMs = limiter?.take(c.get('client')) ?? 0;
     return waitMs === 0 ? null : rateLimited(waitMs);
-  };
-  /** A read that would call Crisp for a session nobody asked about yet costs a first-read token. */
-  const firstReadLimited = async (c: Context<RelayEnv>, sessionId: string) => {
-    if (!firstReads || !(await isUnseenSession(store, sessionId))) return null;
-    const waitMs = firstReads.take(c.get('client'));
-    return waitMs === 0 ? null : rateLimited(waitMs, 'Too many new sessions from this client.');
   };
   const invalidId = () =>
     errorBody(400, 'invalid-session-id', 'The session id must be session_ and a UUID.');
@@ -298,9 +300,18 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     if (refused) return refused;
     const sessionId = c.req.param('sessionId') ?? '';
     if (!isSessionId(sessionId)) return invalidId();
-    const held = before() ?? (await firstReadLimited(c, sessionId));
-    if (held) return held;
-    const outcome = await reader.read(sessionId);
+    const refusedSlot = before();
+    if (refusedSlot) return refusedSlot;
+    const admitted = (await firstReads?.admit(c.get('client'), sessionId)) ?? (() => {});
+    if (typeof admitted === 'number') {
+      return rateLimited(admitted, 'Too many new sessions from this client.');
+    }
+    let outcome: ReadOutcome;
+    try {
+      outcome = await reader.read(sessionId);
+    } finally {
+      admitted();
+    }
     return outcome.kind === 'count' ? { sessionId, outcome } : outcomeError(outcome);
   };
 

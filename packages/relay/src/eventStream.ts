@@ -62,7 +62,7 @@ export function eventStream(c: Context, options: EventStreamOptions): Response {
           // streamSSE closes the response once this callback's promise settles. A client that
           // left has its writes dropped at once, so waiting for them cannot hang.
           if (stream.aborted || options.signal.aborted) ended();
-          else void written.then(ended, ended);
+          else void written.then(() => ended());
         };
         options.onOpen(close);
         if (options.signal.aborted) {
@@ -97,8 +97,18 @@ export function eventStream(c: Context, options: EventStreamOptions): Response {
           );
       }),
   );
-  response.headers.set('Cache-Control', 'no-store, no-transform');
+  // Set on the response and on the context: when a middleware (CORS) has touched the context's
+  // response, hono copies its headers over the one the route returns.
+  const header = (name: string, value?: string) => {
+    c.header(name, value);
+    if (value === undefined) response.headers.delete(name);
+    else response.headers.set(name, value);
+  };
+  // streamSSE adds `Connection: keep-alive`: meaningless in HTTP/1.1 (the default) and forbidden
+  // in HTTP/2, where a browser drops the stream when a front passes it through.
+  header('Connection');
+  header('Cache-Control', 'no-store, no-transform');
   // nginx buffers responses unless told not to, which would hold events back.
-  response.headers.set('X-Accel-Buffering', 'no');
+  header('X-Accel-Buffering', 'no');
   return response;
 }

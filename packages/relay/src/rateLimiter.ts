@@ -15,9 +15,9 @@ export class RateLimiter {
 
   /** Takes one token: `0` when allowed, else the milliseconds until a token is back. */
   take(client: string): number {
-    const waitMs = this.wait(client);
-    if (waitMs > 0) return waitMs;
-    const bucket = this.#buckets.get(client)!;
+    const bucket = this.#refill(client);
+    this.#buckets.set(client, bucket);
+    if (bucket.tokens < 1) return this.#untilToken(bucket);
     bucket.tokens -= 1;
     if (this.#buckets.size > 50_000) this.#sweep(bucket.at);
     return 0;
@@ -25,15 +25,27 @@ export class RateLimiter {
 
   /**
    * Takes nothing: `0` when a token is there, else the milliseconds until one is back. For
-   * buckets that pay for failures only (bad signatures): looked at first, taken after.
+   * buckets that pay for failures only (bad signatures): looked at first, taken after. A client
+   * without a bucket gets none, so that looking cannot grow the map.
    */
   wait(client: string): number {
+    if (!this.#buckets.has(client)) return 0;
+    const bucket = this.#refill(client);
+    this.#buckets.set(client, bucket);
+    return bucket.tokens < 1 ? this.#untilToken(bucket) : 0;
+  }
+
+  /** The client's bucket with the tokens given back since it was last seen. */
+  #refill(client: string): { tokens: number; at: number } {
     const at = this.#now();
     const bucket = this.#buckets.get(client) ?? { tokens: this.#burst, at };
     bucket.tokens = Math.min(this.#burst, bucket.tokens + (at - bucket.at) * this.#perMs);
     bucket.at = at;
-    this.#buckets.set(client, bucket);
-    return bucket.tokens < 1 ? Math.ceil((1 - bucket.tokens) / this.#perMs) : 0;
+    return bucket;
+  }
+
+  #untilToken(bucket: { tokens: number }): number {
+    return Math.ceil((1 - bucket.tokens) / this.#perMs);
   }
 
   #sweep(at: number): void {

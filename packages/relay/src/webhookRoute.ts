@@ -45,6 +45,11 @@ export function mountWebhookRoute(routes: Hono<RelayEnv>, s: WebhookRouteSetting
   const forged = () =>
     errorBody(401, 'invalid-signature', 'The web hook signature does not match.');
   const invalidBody = (message: string) => errorBody(400, 'invalid-body', message);
+  const limitBody = bodyLimit({
+    maxSize: s.maxBytes,
+    onError: () =>
+      errorBody(413, 'payload-too-large', `A web hook body may hold ${s.maxBytes} bytes.`),
+  });
 
   routes.post(
     '/webhooks/crisp',
@@ -56,11 +61,15 @@ export function mountWebhookRoute(routes: Hono<RelayEnv>, s: WebhookRouteSetting
       if (waitMs > 0) return rateLimited(waitMs, 'Too many web hooks with a bad signature.');
       await next();
     },
-    bodyLimit({
-      maxSize: s.maxBytes,
-      onError: () =>
-        errorBody(413, 'payload-too-large', `A web hook body may hold ${s.maxBytes} bytes.`),
-    }),
+    async (c, next) => {
+      // `next` never throws (hono hands the handler's errors to onError), so what lands here is
+      // the body failing while `bodyLimit` reads it: the client's doing, not a 500.
+      try {
+        return await limitBody(c, next);
+      } catch {
+        return invalidBody('The web hook body could not be read.');
+      }
+    },
     async (c) => {
       const secret = s.secret as string;
       let bytes: Uint8Array;
