@@ -149,7 +149,8 @@ interface ApiRoute {
 
 function routeOf(method: string, path: string): ApiRoute {
   const segments = path.split('/').filter((segment) => segment !== '');
-  const websiteId = segments[1] === 'website' ? (segments[2] ?? null) : null;
+  const crisp = segments[0] === 'v1';
+  const websiteId = crisp && segments[1] === 'website' ? (segments[2] ?? null) : null;
   const sessionId =
     websiteId !== null && segments[3] === 'conversation' ? (segments[4] ?? null) : null;
   const tail = sessionId === null ? null : segments.slice(5).join('/');
@@ -157,7 +158,7 @@ function routeOf(method: string, path: string): ApiRoute {
   if (tail === '' && method === 'GET') route = 'conversation';
   else if (tail === '' && method === 'HEAD') route = 'exists';
   else if (tail === 'read' && method === 'PATCH') route = 'read';
-  return { websiteId, sessionId, route, crisp: segments[0] === 'v1' };
+  return { websiteId, sessionId, route, crisp };
 }
 
 function answerFault(
