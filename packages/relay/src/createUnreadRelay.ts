@@ -7,7 +7,7 @@ import { FirstReads } from './firstReads';
 import { lazyRelay } from './lazyRelay';
 import { memoryStore } from './memoryStore';
 import { defaultClientId, RateLimiter } from './rateLimiter';
-import { identifyClient, type RelayEnv } from './requestClient';
+import { clientOf, type RelayEnv } from './requestClient';
 import { errorBody, json, rateLimited, retryAfter } from './responses';
 import { StreamSlots } from './streamSlots';
 import type {
@@ -251,7 +251,7 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
 
   const app = new Hono<RelayEnv>();
   const routes = s.basePath ? app.basePath(s.basePath) : app;
-  routes.use(identifyClient(s.clientId ?? defaultClientId(s.trustProxy)));
+  const client = clientOf(s.clientId ?? defaultClientId(s.trustProxy));
 
   if (s.allowedOrigins === '*' || s.allowedOrigins.length > 0) {
     const allowed = s.allowedOrigins === '*' ? null : new Set(s.allowedOrigins);
@@ -268,7 +268,7 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
   }
 
   const limited = (c: Context<RelayEnv>): Response | null => {
-    const waitMs = limiter?.take(c.get('client')) ?? 0;
+    const waitMs = limiter?.take(client(c)) ?? 0;
     return waitMs === 0 ? null : rateLimited(waitMs);
   };
   const invalidId = () =>
@@ -302,7 +302,7 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     if (!isSessionId(sessionId)) return invalidId();
     const refusedSlot = before();
     if (refusedSlot) return refusedSlot;
-    const admitted = (await firstReads?.admit(c.get('client'), sessionId)) ?? (() => {});
+    const admitted = (await firstReads?.admit(client(c), sessionId)) ?? (() => {});
     if (typeof admitted === 'number') {
       return rateLimited(admitted, 'Too many new sessions from this client.');
     }
@@ -329,7 +329,7 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
   routes.get('/sessions/:sessionId/unread/stream', async (c) => {
     let release: (() => void) | undefined;
     const claim = () => {
-      const slot = slots.claim(c.get('client'));
+      const slot = slots.claim(client(c));
       if (typeof slot === 'function') {
         release = slot;
         return null;
@@ -383,6 +383,7 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     toleranceMs: s.webhookToleranceMs,
     now: s.now,
     store,
+    client,
     failedSignatures: s.failedSignatureLimit
       ? new RateLimiter(s.failedSignatureLimit, s.now)
       : null,
