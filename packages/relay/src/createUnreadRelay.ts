@@ -9,7 +9,7 @@ import { memoryStore } from './memoryStore';
 import { defaultClientId, RateLimiter } from './rateLimiter';
 import { clientOf, type RelayEnv } from './requestClient';
 import { errorBody, json, rateLimited, retryAfter } from './responses';
-import { StreamSlots } from './streamSlots';
+import { type StreamRefusal, StreamSlots } from './streamSlots';
 import type {
   RateLimitOptions,
   RelayStore,
@@ -151,6 +151,25 @@ type Unmerged =
 
 /** How long a client refused a stream is told to wait: no stream's end can be foreseen. */
 const streamRetryMs = 30_000;
+
+/** 429 when the client holds its share of streams, 503 when the relay holds all it may. */
+function streamRefused(refusal: StreamRefusal): Response {
+  return refusal === 'client'
+    ? errorBody(
+        429,
+        'too-many-streams',
+        'This client has too many open streams.',
+        {},
+        retryAfter(streamRetryMs),
+      )
+    : errorBody(
+        503,
+        'too-many-streams',
+        'The relay holds as many streams as it may.',
+        {},
+        retryAfter(streamRetryMs),
+      );
+}
 
 /** The answer for a read that brought no count. */
 function outcomeError(outcome: Exclude<ReadOutcome, { kind: 'count' }>): Response {
@@ -330,27 +349,17 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     let release: (() => void) | undefined;
     const claim = () => {
       const slot = slots.claim(client(c));
-      if (typeof slot === 'function') {
-        release = slot;
-        return null;
-      }
-      return slot === 'client'
-        ? errorBody(
-            429,
-            'too-many-streams',
-            'This client has too many open streams.',
-            {},
-            retryAfter(streamRetryMs),
-          )
-        : errorBody(
-            503,
-            'too-many-streams',
-            'The relay holds as many streams as it may.',
-            {},
-            retryAfter(streamRetryMs),
-          );
+      if (typeof slot !== 'function') return streamRefused(slot);
+      release = slot;
+      return null;
     };
-    const read = await readSession(c, claim);
+    let read: Awaited<ReturnType<typeof readSession>>;
+    try {
+      read = await readSession(c, claim);
+    } catch (error) {
+      release?.();
+      throw error;
+    }
     if (read instanceof Response) {
       release?.();
       return read;
