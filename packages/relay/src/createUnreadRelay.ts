@@ -7,9 +7,9 @@ import { FirstReads } from './firstReads';
 import { lazyRelay } from './lazyRelay';
 import { memoryStore } from './memoryStore';
 import { defaultClientId, RateLimiter } from './rateLimiter';
-import { identifyClient, type RelayEnv } from './requestClient';
+import { clientOf, type RelayEnv } from './requestClient';
 import { errorBody, json, rateLimited, retryAfter } from './responses';
-import { StreamSlots } from './streamSlots';
+import { type StreamRefusal, StreamSlots } from './streamSlots';
 import type {
   RateLimitOptions,
   RelayStore,
@@ -152,6 +152,25 @@ type Unmerged =
 /** How long a client refused a stream is told to wait: no stream's end can be foreseen. */
 const streamRetryMs = 30_000;
 
+/** 429 when the client holds its share of streams, 503 when the relay holds all it may. */
+function streamRefused(refusal: StreamRefusal): Response {
+  return refusal === 'client'
+    ? errorBody(
+        429,
+        'too-many-streams',
+        'This client has too many open streams.',
+        {},
+        retryAfter(streamRetryMs),
+      )
+    : errorBody(
+        503,
+        'too-many-streams',
+        'The relay holds as many streams as it may.',
+        {},
+        retryAfter(streamRetryMs),
+      );
+}
+
 /** The answer for a read that brought no count. */
 function outcomeError(outcome: Exclude<ReadOutcome, { kind: 'count' }>): Response {
   switch (outcome.kind) {
@@ -251,7 +270,7 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
 
   const app = new Hono<RelayEnv>();
   const routes = s.basePath ? app.basePath(s.basePath) : app;
-  routes.use(identifyClient(s.clientId ?? defaultClientId(s.trustProxy)));
+  const client = clientOf(s.clientId ?? defaultClientId(s.trustProxy));
 
   if (s.allowedOrigins === '*' || s.allowedOrigins.length > 0) {
     const allowed = s.allowedOrigins === '*' ? null : new Set(s.allowedOrigins);
@@ -268,7 +287,7 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
   }
 
   const limited = (c: Context<RelayEnv>): Response | null => {
-    const waitMs = limiter?.take(c.get('client')) ?? 0;
+    const waitMs = limiter?.take(client(c)) ?? 0;
     return waitMs === 0 ? null : rateLimited(waitMs);
   };
   const invalidId = () =>
@@ -302,7 +321,7 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     if (!isSessionId(sessionId)) return invalidId();
     const refusedSlot = before();
     if (refusedSlot) return refusedSlot;
-    const admitted = (await firstReads?.admit(c.get('client'), sessionId)) ?? (() => {});
+    const admitted = (await firstReads?.admit(client(c), sessionId)) ?? (() => {});
     if (typeof admitted === 'number') {
       return rateLimited(admitted, 'Too many new sessions from this client.');
     }
@@ -329,28 +348,18 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
   routes.get('/sessions/:sessionId/unread/stream', async (c) => {
     let release: (() => void) | undefined;
     const claim = () => {
-      const slot = slots.claim(c.get('client'));
-      if (typeof slot === 'function') {
-        release = slot;
-        return null;
-      }
-      return slot === 'client'
-        ? errorBody(
-            429,
-            'too-many-streams',
-            'This client has too many open streams.',
-            {},
-            retryAfter(streamRetryMs),
-          )
-        : errorBody(
-            503,
-            'too-many-streams',
-            'The relay holds as many streams as it may.',
-            {},
-            retryAfter(streamRetryMs),
-          );
+      const slot = slots.claim(client(c));
+      if (typeof slot !== 'function') return streamRefused(slot);
+      release = slot;
+      return null;
     };
-    const read = await readSession(c, claim);
+    let read: Awaited<ReturnType<typeof readSession>>;
+    try {
+      read = await readSession(c, claim);
+    } catch (error) {
+      release?.();
+      throw error;
+    }
     if (read instanceof Response) {
       release?.();
       return read;
@@ -383,6 +392,7 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     toleranceMs: s.webhookToleranceMs,
     now: s.now,
     store,
+    client,
     failedSignatures: s.failedSignatureLimit
       ? new RateLimiter(s.failedSignatureLimit, s.now)
       : null,

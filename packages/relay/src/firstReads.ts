@@ -13,6 +13,11 @@ export class FirstReads {
   readonly #store: RelayStore;
   /** Sessions whose admitted first read is in flight, with how many requests wait on it. */
   readonly #reading = new Map<string, number>();
+  /**
+   * Sessions known to be cached, so that a cache hit costs no second store call (a Redis round
+   * trip). The store keeps counts for a day; forgetting this set now and then only costs a look.
+   */
+  readonly #seen = new Set<string>();
 
   constructor(limiter: RateLimiter, store: RelayStore) {
     this.#limiter = limiter;
@@ -24,8 +29,12 @@ export class FirstReads {
    * the milliseconds until the client's bucket has a token again.
    */
   async admit(client: string, sessionId: string): Promise<(() => void) | number> {
+    if (this.#seen.has(sessionId)) return () => {};
     if (!this.#reading.has(sessionId)) {
-      if (!(await isUnseenSession(this.#store, sessionId))) return () => {};
+      if (!(await isUnseenSession(this.#store, sessionId))) {
+        this.#remember(sessionId);
+        return () => {};
+      }
       // Checked again: another request may have been admitted while the store answered.
       if (!this.#reading.has(sessionId)) {
         const waitMs = this.#limiter.take(client);
@@ -41,5 +50,10 @@ export class FirstReads {
       if (left > 0) this.#reading.set(sessionId, left);
       else this.#reading.delete(sessionId);
     };
+  }
+
+  #remember(sessionId: string): void {
+    if (this.#seen.size >= 50_000) this.#seen.clear();
+    this.#seen.add(sessionId);
   }
 }

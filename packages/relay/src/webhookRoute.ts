@@ -1,5 +1,5 @@
 import { isSessionId } from '@crisp-unread/core';
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { RateLimiter } from './rateLimiter';
 import type { RelayEnv } from './requestClient';
@@ -27,6 +27,8 @@ export interface WebhookRouteSettings {
   toleranceMs: number;
   now: () => number;
   store: RelayStore;
+  /** Names the request's client. */
+  client(c: Context<RelayEnv>): string;
   /** Takes a token for each failed signature, per client; `null` for no limit. */
   failedSignatures: RateLimiter | null;
   /** Re-reads one session: its fresh count, or `null`. */
@@ -57,7 +59,7 @@ export function mountWebhookRoute(routes: Hono<RelayEnv>, s: WebhookRouteSetting
       if (s.secret === undefined) {
         return errorBody(404, 'not-found', 'Web hooks are not configured.');
       }
-      const waitMs = s.failedSignatures?.wait(c.get('client')) ?? 0;
+      const waitMs = s.failedSignatures?.wait(s.client(c)) ?? 0;
       if (waitMs > 0) return rateLimited(waitMs, 'Too many web hooks with a bad signature.');
       await next();
     },
@@ -81,7 +83,7 @@ export function mountWebhookRoute(routes: Hono<RelayEnv>, s: WebhookRouteSetting
       const timestamp = c.req.header('x-crisp-request-timestamp') ?? '';
       const signature = c.req.header('x-crisp-signature') ?? '';
       if (!/^\d{1,16}$/.test(timestamp) || !(await signed(secret, timestamp, bytes, signature))) {
-        s.failedSignatures?.take(c.get('client'));
+        s.failedSignatures?.take(s.client(c));
         return forged();
       }
       if (Math.abs(s.now() - Number(timestamp)) > s.toleranceMs) {
