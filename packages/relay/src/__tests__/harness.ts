@@ -80,6 +80,20 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 10_000, what
   }
 }
 
+/** Resolves once the async `predicate` holds, polling; rejects after `timeoutMs`. */
+export async function eventually(
+  predicate: () => Promise<boolean>,
+  what = 'condition',
+  timeoutMs = 10_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline)
+      throw new Error(`eventually: ${what} did not hold within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** A clock the test moves by hand. */
 export function manualClock(start = Date.UTC(2026, 0, 15, 12)) {
   let at = start;

@@ -5,10 +5,10 @@ import {
 } from '@crisp-unread/testing';
 import { Redis, type RedisOptions } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { utcDay } from '../countReader';
+import { utcDay } from '../budget';
 import { createUnreadRelay } from '../createUnreadRelay';
 import { type ServedRelay, serveUnreadRelay } from '../node';
-import { redisCache, redisStore } from '../redisStore';
+import { redisStore } from '../redisStore';
 import { signCrispWebhook } from '../signature';
 import type { RelayStore, UnreadRelay, UnreadRelayOptions } from '../types';
 import { sseReader, webhookSecret } from './harness';
@@ -393,10 +393,6 @@ describe('redisStore: two relay instances on one Redis', () => {
   it('refuses a client that is not an ioredis client, and a bad prefix', () => {
     expect(() => redisStore({ client: {} as never })).toThrow(/ioredis client/);
     expect(() => redisStore({ client: connect(), prefix: 'has space' })).toThrow(/prefix/);
-  });
-
-  it('exports redisCache as another name of redisStore', () => {
-    expect(redisCache).toBe(redisStore);
   });
 });
 
