@@ -201,7 +201,8 @@ export class CountReader {
       if (admission.kind === 'paused') return await refuse(cached, admission.failure);
       let result: CallResult = 'skipped';
       try {
-        const retryAfterMs = await this.#s.budget.take(shareOf(cached, changedAt));
+        const share = mode === 'refresh' ? 'hooks' : shareOf(cached, changedAt);
+        const retryAfterMs = await this.#s.budget.take(share);
         if (retryAfterMs > 0) {
           if (cached) return fromCache(cached, true);
           return { kind: 'budget-exhausted', retryAfterMs };

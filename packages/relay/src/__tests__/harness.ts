@@ -108,6 +108,12 @@ export function manualClock(start = Date.UTC(2026, 0, 15, 12)) {
   };
 }
 
+/** A real clock that reads `start` when created: real timers, a chosen time of day. */
+export function shiftedClock(start = Date.UTC(2026, 0, 15, 23, 0)) {
+  const offset = start - Date.now();
+  return () => Date.now() + offset;
+}
+
 /** Reads an SSE response as raw text blocks (events and comments), for assertions. */
 export function sseReader(response: Response) {
   const reader = response.body!.getReader();
