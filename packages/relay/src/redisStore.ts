@@ -261,6 +261,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
         if (client.status === 'ready') {
           await withDeadline(() => client.ping());
           suspended = false;
+          flushBudgets().catch(() => undefined);
         }
       } catch {
         // Still hanging or failing: the next PING decides.
@@ -335,6 +336,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     clearTimeout(probe);
     probe = undefined;
     report();
+    flushBudgets().catch(() => undefined);
   };
   const onClientClose = () => report();
   const onError = () => {
@@ -381,6 +383,21 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     }
     return budget;
   };
+
+  /** Adds what this instance counted while Redis was away to the shared counters (limit 0). */
+  async function flushBudgets(): Promise<void> {
+    for (const [counter, budget] of budgets) {
+      const pending = budget.pending;
+      if (pending === 0) continue;
+      const key = `${namespace()}budget:${counter}`;
+      const result = await attempt(() =>
+        client.eval(takeBudgetScript, 1, key, 0, budget.seen, pending, budgetKeepMs),
+      );
+      if (!Array.isArray(result)) return;
+      budget.pending -= pending;
+      budget.seen = Math.max(budget.seen, Number(result[1]) || 0);
+    }
+  }
 
   const sweepOwned = () => {
     if (owned.size < 1000) return;
