@@ -207,7 +207,7 @@ export function createUnreadRelay(options: UnreadRelayOptions): UnreadRelay {
     sink(safe);
   };
   const store: RelayStore = s.store ?? memoryStore({ now: s.now });
-  store.attach?.({ websiteId, log });
+  store.attach?.({ websiteId, log, now: s.now });
   const closing = new AbortController();
   const budget = new Budget({ store, total: s.dailyBudget, shares: s.shares, now: s.now });
   const reader = new CountReader({

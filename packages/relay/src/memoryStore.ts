@@ -2,7 +2,7 @@ import type { CachedCount, RelayMessage, RelayStore } from './types';
 
 /** Options of `memoryStore`. */
 export interface MemoryStoreOptions {
-  /** The clock (epoch ms), for tests. Defaults to `Date.now`. */
+  /** The clock (epoch ms), for tests. Defaults to the relay's `now`, else `Date.now`. */
   now?: () => number;
   /** Cached sessions kept at most; the oldest are forgotten first. Defaults to `100000`. */
   maxEntries?: number;
@@ -10,7 +10,8 @@ export interface MemoryStoreOptions {
 
 /** The default `RelayStore`: one process's memory. Expiry is checked on access, no timers. */
 export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
-  const now = options.now ?? Date.now;
+  let clock = options.now;
+  const now = () => (clock ?? Date.now)();
   const maxEntries = options.maxEntries ?? 100_000;
   const counts = new Map<string, { entry: CachedCount; expiresAt: number }>();
   const leases = new Map<string, number>();
@@ -26,6 +27,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
   };
 
   return {
+    attach(context) {
+      if (options.now === undefined && context.now) clock = context.now;
+    },
     async getCount(sessionId) {
       const cached = counts.get(sessionId);
       if (!cached) return undefined;

@@ -70,7 +70,7 @@ export interface RedisStoreOptions {
   operationTimeoutMs?: number;
   /** Sessions kept in the in-memory fallback cache. Defaults to `100000`. */
   maxLocalEntries?: number;
-  /** The clock (epoch ms), for tests. Defaults to `Date.now`. */
+  /** The clock (epoch ms), for tests. Defaults to the relay's `now`, else `Date.now`. */
   now?: () => number;
 }
 
@@ -187,7 +187,8 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
   if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
     misconfigured('`operationTimeoutMs` must be a positive number.');
   }
-  const now = options.now ?? Date.now;
+  let clock = options.now;
+  const now = () => (clock ?? Date.now)();
   const local = memoryStore({ now, maxEntries: options.maxLocalEntries ?? 100_000 });
   const instance = randomId();
   const owned = new Map<string, { token: string; inRedis: boolean; expiresAt: number }>();
@@ -413,6 +414,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
       }
       websiteId = id;
       log = context.log;
+      if (options.now === undefined && context.now) clock = context.now;
       start();
     },
 

@@ -128,6 +128,8 @@ export interface RelayStoreContext {
   readonly websiteId: string;
   /** The relay's log (never given a secret). */
   readonly log: (line: string) => void;
+  /** The relay's clock (its `now` option), for a store that was not given one. */
+  readonly now?: (() => number) | undefined;
 }
 
 /** A store's health: `ok`, or degraded with secret-free details (e.g. `{ redis: 'unreachable' }`). */
