@@ -31,6 +31,8 @@ function countEvent(entry: CachedCount & { count: number }, stale: boolean): str
  */
 export function eventStream(options: EventStreamOptions): Response {
   let lastId = options.first.changedAt;
+  // A stale first count is sent again once read afresh, even unchanged, so the client knows.
+  let sentStale = false;
   let closed = false;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   let unwatch: (() => void) | undefined;
@@ -69,6 +71,7 @@ export function eventStream(options: EventStreamOptions): Response {
       send(`retry: ${options.retryMs}\n\n`);
       if (options.lastEventId !== String(options.first.changedAt)) {
         send(countEvent(options.first, options.stale));
+        sentStale = options.stale;
       }
       heartbeat = setInterval(() => send(': ping\n\n'), options.heartbeatMs);
       options
@@ -78,8 +81,9 @@ export function eventStream(options: EventStreamOptions): Response {
             close();
             return;
           }
-          if (entry.changedAt <= lastId) return;
+          if (entry.changedAt < lastId || (entry.changedAt === lastId && !sentStale)) return;
           lastId = entry.changedAt;
+          sentStale = false;
           send(countEvent(entry as CachedCount & { count: number }, false));
         })
         .then(

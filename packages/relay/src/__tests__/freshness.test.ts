@@ -201,3 +201,21 @@ describe('one spelling per session', () => {
     await onUpper.cancel();
   });
 });
+
+describe('streams of outdated counts', () => {
+  it('sends the count again once read afresh, even unchanged, so the client stops showing it stale', async () => {
+    const clock = manualClock();
+    h = await startHarness({ now: clock.now, ttlMs: 1000 });
+    await h.get(unread(h.sessionId));
+    clock.advance(1000);
+    const sse = sseReader(await h.get(stream(h.sessionId)));
+    await waitFor(() => sse.counts().length === 2, 5000, 'the stale count, then the fresh one');
+    expect(sse.counts()).toEqual([
+      { count: 2, updatedAt: expect.any(Number), stale: true },
+      { count: 2, updatedAt: expect.any(Number), stale: false },
+    ]);
+    expect(sse.ids()[0]).toBe(sse.ids()[1]);
+    expect(h.upstream()).toBe(2);
+    await sse.cancel();
+  });
+});

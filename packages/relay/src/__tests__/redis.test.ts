@@ -407,6 +407,18 @@ describe('redisStore: two relay instances on one Redis', () => {
     await emulator.close();
   });
 
+  it('leaves no listener on a subscriber it was given once closed', async () => {
+    const client = connect();
+    const subscriber = connect();
+    const events = ['message', 'error', 'ready', 'close', 'end'] as const;
+    const before = events.map((event) => subscriber.listenerCount(event));
+    const store = redisStore({ client, subscriber, websiteId: crypto.randomUUID() });
+    await until(async () => (await store.health!()).status === 'ok', 'the store connecting');
+    expect(subscriber.listenerCount('error')).toBe(before[1]! + 1);
+    await store.close!();
+    expect(events.map((event) => subscriber.listenerCount(event))).toEqual(before);
+  });
+
   it('refuses a client that is not an ioredis client, and a bad prefix', () => {
     expect(() => redisStore({ client: {} as never })).toThrow(/ioredis client/);
     expect(() => redisStore({ client: connect(), prefix: 'has space' })).toThrow(/prefix/);
