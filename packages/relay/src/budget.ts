@@ -78,6 +78,9 @@ export interface BudgetSettings {
 export class Budget {
   readonly #s: BudgetSettings;
   readonly #limits: Record<BudgetShareName, number>;
+  // Until when each share is known to be paced out: the allowance only grows with time and the
+  // spent count never falls, so the store need not be asked again before then.
+  readonly #refusedUntil: Record<BudgetShareName, number> = { hooks: 0, firstReads: 0, safety: 0 };
 
   constructor(settings: BudgetSettings) {
     this.#s = settings;
@@ -87,11 +90,14 @@ export class Budget {
   /** Counts one upstream call against `share`: `0` when counted, else ms until one may be. */
   async take(share: BudgetShareName): Promise<number> {
     const at = this.#s.now();
+    if (this.#refusedUntil[share] > at) return this.#refusedUntil[share] - at;
     const limit = this.#limits[share];
     const counter = budgetCounter(utcDay(at), share);
     if (await this.#s.store.takeBudget(counter, pacedAllowance(limit, at))) return 0;
     const spent = await this.#s.store.budgetUsed(counter);
-    return nextAllowanceInMs(limit, spent, at);
+    const waitMs = nextAllowanceInMs(limit, spent, at);
+    this.#refusedUntil[share] = at + waitMs;
+    return waitMs;
   }
 
   /** Each share's figures now, for `GET /healthz`. */
