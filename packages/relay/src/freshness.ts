@@ -18,12 +18,14 @@ export function isFresh(
 
 /**
  * The budget share a read is spent from: a web hook's (the session changed since it was read, or
- * was never read but a hook named it), a first read's (never seen), else a safety/TTL refresh's.
+ * was never read but a hook named it), a first read's (never seen, or Crisp said it does not
+ * exist: reading unknown ids again must not spend what watched sessions need), else a
+ * safety/TTL refresh's.
  */
 export function shareOf(
   entry: CachedCount | undefined,
   changedAt: number | undefined,
 ): BudgetShareName {
   if (changedAt !== undefined && (entry === undefined || changedAt > entry.readAt)) return 'hooks';
-  return entry === undefined ? 'firstReads' : 'safety';
+  return entry === undefined || entry.count === null ? 'firstReads' : 'safety';
 }

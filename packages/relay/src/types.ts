@@ -95,7 +95,10 @@ export type BudgetShareName = 'hooks' | 'firstReads' | 'safety';
 export interface BudgetShares {
   /** Re-reads after a web hook said a watched, cached or marked session changed. */
   readonly hooks: number;
-  /** First reads of sessions the relay never read (nor heard of from a web hook). */
+  /**
+   * First reads of sessions the relay never read (nor heard of from a web hook), and re-reads of
+   * ids Crisp said do not exist.
+   */
   readonly firstReads: number;
   /** Safety re-reads of watched sessions (web hooks may be lost) and TTL refreshes. */
   readonly safety: number;

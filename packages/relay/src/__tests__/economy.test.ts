@@ -137,10 +137,9 @@ describe('daily budget', () => {
     expect(h.upstream()).toBe(5);
 
     // 200 random well-formed ids: Crisp has none of them.
+    const ids = Array.from({ length: 200 }, () => `session_${crypto.randomUUID()}`);
     const flood = await Promise.all(
-      Array.from({ length: 200 }, () =>
-        harness.get(`/sessions/session_${crypto.randomUUID()}/unread`).then((r) => r.status),
-      ),
+      ids.map((sessionId) => harness.get(`/sessions/${sessionId}/unread`).then((r) => r.status)),
     );
     expect(flood.filter((status) => status === 404)).toHaveLength(25);
     expect(flood.filter((status) => status === 503)).toHaveLength(175);
@@ -158,10 +157,16 @@ describe('daily budget', () => {
     }
     await waitFor(() => streams.every((sse) => sse.counts().at(-1)?.count === 2));
     expect(h.upstream()).toBe(35);
+    // The same ids again past the safety period: Crisp said they do not exist, so reading them
+    // again is a first read too, and the safety share stays for the watched sessions.
+    await Promise.all(streams.map((sse) => sse.cancel()));
+    clock.advance(16 * 60_000);
+    await Promise.all(ids.map((sessionId) => harness.get(`/sessions/${sessionId}/unread`)));
+    expect(h.upstream()).toBe(35);
     const report = (await (await h.get('/healthz')).json()) as { budget: BudgetReport };
     expect(report.budget.shares.hooks).toMatchObject({ spent: 5, remaining: 45 });
     expect(report.budget.shares.firstReads).toMatchObject({ spent: 30, remaining: 0 });
-    await Promise.all(streams.map((sse) => sse.cancel()));
+    expect(report.budget.shares.safety).toMatchObject({ spent: 0 });
   });
 
   it('paces each share over the day: a burst at 01:00 spends the allowance, more comes later', async () => {

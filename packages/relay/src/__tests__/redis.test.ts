@@ -461,59 +461,67 @@ describe('redisStore: counts outlive a relay restart', () => {
 });
 
 describe.skipIf(Boolean(process.env.REDIS_URL))('redisStore: Redis hangs (SIGSTOP)', () => {
-  it('stops sending commands after one times out, serves from memory, and comes back after SIGCONT', async () => {
-    const emulator = await startCrispEmulator();
-    const website = emulator.createWebsite();
-    const sessionId = emulator.createSession(website.websiteId, { unread: 2 });
-    // ioredis's own commandTimeout is the deadline here (issue 14).
-    const instance = await startInstance(emulator, website, {}, { commandTimeout: 300 });
-    const observer = connect();
-    const processed = async () =>
-      Number(/total_commands_processed:(\d+)/.exec(await observer.info('stats'))![1]);
-    try {
-      await until(async () => (await instance.health()).status === 'ok', 'the store connecting');
-      expect(await (await instance.get(unread(sessionId))).json()).toMatchObject({ count: 2 });
-      const before = await processed();
-
-      redis.pause();
-      // 100 reads of a cached count and 10 cold reads: had each waited for its Redis commands,
-      // this would take minutes (and time the test out).
-      for (let i = 0; i < 100; i++) {
+  it.each([
+    // ioredis's own commandTimeout is the deadline (issue 14)...
+    ['ioredis commandTimeout', { commandTimeout: 300 }],
+    // ...or, for a client without one, the store's operationTimeoutMs.
+    ['the store deadline', {}],
+  ] as const)(
+    'stops sending commands after one times out (%s), serves from memory, and comes back after SIGCONT',
+    async (_, redisOptions) => {
+      const emulator = await startCrispEmulator();
+      const website = emulator.createWebsite();
+      const sessionId = emulator.createSession(website.websiteId, { unread: 2 });
+      const instance = await startInstance(emulator, website, {}, redisOptions);
+      const observer = connect();
+      const processed = async () =>
+        Number(/total_commands_processed:(\d+)/.exec(await observer.info('stats'))![1]);
+      try {
+        await until(async () => (await instance.health()).status === 'ok', 'the store connecting');
         expect(await (await instance.get(unread(sessionId))).json()).toMatchObject({ count: 2 });
-      }
-      for (let i = 0; i < 10; i++) {
-        const cold = emulator.createSession(website.websiteId, { unread: i });
-        expect(await (await instance.get(unread(cold))).json()).toMatchObject({
-          count: i,
-          stale: false,
-        });
-      }
-      const health = await instance.get('/healthz');
-      expect(health.status).toBe(200);
-      expect(await health.json()).toMatchObject({ status: 'degraded', redis: 'unreachable' });
-      expect(instance.logs.some((line) => line.includes('Redis is unreachable'))).toBe(true);
+        const before = await processed();
 
-      redis.resume();
-      await until(async () => (await instance.health()).status === 'ok', 'healthy again');
-      // What reached Redis while it was frozen: the commands that found the hang, and the
-      // background PINGs; not the ~6 commands of each of the 110 reads.
-      const sent = (await processed()) - before;
-      expect(sent).toBeLessThan(60);
-      expect(instance.logs.some((line) => line.includes('Redis is reachable again'))).toBe(true);
-      // Redis is used again: a new count is written there.
-      const cold = emulator.createSession(website.websiteId, { unread: 9 });
-      await instance.get(unread(cold));
-      expect(await observer.get(`crisp-unread:${website.websiteId}:count:${cold}`)).toContain(
-        '"count":9',
-      );
-    } finally {
-      redis.resume();
-      await instance.served.close();
-      await emulator.close();
-      clients.delete(instance.client);
-      instance.client.disconnect();
-    }
-  }, 30_000);
+        redis.pause();
+        // 100 reads of a cached count and 10 cold reads: had each waited for its Redis commands,
+        // this would take minutes (and time the test out).
+        for (let i = 0; i < 100; i++) {
+          expect(await (await instance.get(unread(sessionId))).json()).toMatchObject({ count: 2 });
+        }
+        for (let i = 0; i < 10; i++) {
+          const cold = emulator.createSession(website.websiteId, { unread: i });
+          expect(await (await instance.get(unread(cold))).json()).toMatchObject({
+            count: i,
+            stale: false,
+          });
+        }
+        const health = await instance.get('/healthz');
+        expect(health.status).toBe(200);
+        expect(await health.json()).toMatchObject({ status: 'degraded', redis: 'unreachable' });
+        expect(instance.logs.some((line) => line.includes('Redis is unreachable'))).toBe(true);
+
+        redis.resume();
+        await until(async () => (await instance.health()).status === 'ok', 'healthy again');
+        // What reached Redis while it was frozen: the commands that found the hang, and the
+        // background PINGs; not the ~6 commands of each of the 110 reads.
+        const sent = (await processed()) - before;
+        expect(sent).toBeLessThan(60);
+        expect(instance.logs.some((line) => line.includes('Redis is reachable again'))).toBe(true);
+        // Redis is used again: a new count is written there.
+        const cold = emulator.createSession(website.websiteId, { unread: 9 });
+        await instance.get(unread(cold));
+        expect(await observer.get(`crisp-unread:${website.websiteId}:count:${cold}`)).toContain(
+          '"count":9',
+        );
+      } finally {
+        redis.resume();
+        await instance.served.close();
+        await emulator.close();
+        clients.delete(instance.client);
+        instance.client.disconnect();
+      }
+    },
+    30_000,
+  );
 });
 
 describe.skipIf(Boolean(process.env.REDIS_URL))(
