@@ -7,6 +7,7 @@ import {
   shareLimits,
   utcDay,
 } from '../budget';
+import { createUnreadRelay } from '../createUnreadRelay';
 
 const midnight = Date.UTC(2026, 0, 15);
 
@@ -61,5 +62,48 @@ describe('nextAllowanceInMs', () => {
   it('names the UTC day of a time', () => {
     expect(utcDay(midnight + dayMs - 1)).toBe('2026-01-15');
     expect(utcDay(midnight + dayMs)).toBe('2026-01-16');
+  });
+});
+
+describe('economy options', () => {
+  const base = {
+    websiteId: '8c842203-7ed8-4e29-a608-7cf78a7d2fcc',
+    identifier: 'id',
+    key: 'key',
+    log: false as const,
+  };
+
+  it('refuses bad shares, safety periods and failure memories with an error naming the option', () => {
+    for (const budgetShares of [
+      { hooks: 0.5, firstReads: 0.3, safety: 0.3 },
+      { hooks: 0.5, firstReads: 0.5 },
+      { hooks: -0.1, firstReads: 0.6, safety: 0.5 },
+      { hooks: Number.NaN, firstReads: 0.5, safety: 0.5 },
+    ]) {
+      expect(() => createUnreadRelay({ ...base, budgetShares: budgetShares as never })).toThrow(
+        /`budgetShares`/,
+      );
+    }
+    expect(() => createUnreadRelay({ ...base, safetyRefreshMs: 0 })).toThrow(/`safetyRefreshMs`/);
+    expect(() => createUnreadRelay({ ...base, failureMemoryMs: -1 })).toThrow(/`failureMemoryMs`/);
+  });
+
+  it('accepts shares that add up to 1, and undefined for every default', async () => {
+    const relay = createUnreadRelay({
+      ...base,
+      budgetShares: { hooks: 0.2, firstReads: 0.2, safety: 0.6 },
+      safetyRefreshMs: undefined,
+      failureMemoryMs: undefined,
+      dailyBudget: 1000,
+      now: () => midnight + dayMs - 1,
+    });
+    const health = await (await relay.fetch(new Request('http://relay.test/healthz'))).json();
+    // Without web hooks the hooks fraction goes to safety.
+    expect(health.budget.shares).toEqual({
+      hooks: { limit: 0, spent: 0, remaining: 0, allowance: 0 },
+      firstReads: { limit: 200, spent: 0, remaining: 200, allowance: 200 },
+      safety: { limit: 800, spent: 0, remaining: 800, allowance: 800 },
+    });
+    await relay.close();
   });
 });
