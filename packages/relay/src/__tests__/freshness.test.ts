@@ -64,7 +64,7 @@ describe('event-driven freshness (web hooks configured)', () => {
         [1, 2].map(async () => sseReader(await harness.get(stream(sessionId)))),
       ),
     );
-    await waitFor(() => streams.every((sse) => sse.counts().length === 1));
+    await waitFor(() => streams.every((sse) => sse.counts().length >= 1));
     expect(h.upstream()).toBe(20);
     // Ten TTLs later: no call (a bounded wait, shorter than the safety period).
     await pause(300);
@@ -168,7 +168,7 @@ describe('without web hooks', () => {
     const streams = await Promise.all(
       sessions.map(async (sessionId) => sseReader(await harness.get(stream(sessionId)))),
     );
-    await waitFor(() => streams.every((sse) => sse.counts().length === 1));
+    await waitFor(() => streams.every((sse) => sse.counts().length >= 1));
     await waitFor(() => harness.upstream() === 19, 10_000, 'the TTL refreshes');
     await pause(500);
     expect(h.upstream()).toBe(19);
