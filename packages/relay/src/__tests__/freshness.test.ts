@@ -52,7 +52,7 @@ describe('event-driven freshness (web hooks configured)', () => {
       webhook: true,
       now,
       ttlMs: 20,
-      safetyRefreshMs: 1500,
+      safetyRefreshMs: 3000,
       dailyBudget: 100,
     });
     const harness = h;
