@@ -99,7 +99,7 @@ export class CountReader {
     if (fresh) return fromCache(cached!, false);
     const remembered = this.#s.failures.recall(sessionId);
     if (remembered) return fallback(cached, remembered);
-    const reading = this.revalidate(sessionId);
+    const reading = this.#revalidate(sessionId);
     if (cached === undefined) return reading;
     reading.catch(() => undefined);
     return fromCache(cached, true);
@@ -109,11 +109,11 @@ export class CountReader {
   async current(sessionId: string): Promise<ReadOutcome> {
     const { cached, fresh } = await this.#look(sessionId);
     if (fresh) return fromCache(cached!, false);
-    return this.revalidate(sessionId);
+    return this.#revalidate(sessionId);
   }
 
   /** Reads Crisp unless the count became fresh meanwhile, sharing a read already in flight. */
-  revalidate(sessionId: string): Promise<ReadOutcome> {
+  #revalidate(sessionId: string): Promise<ReadOutcome> {
     return this.#inflight.get(sessionId) ?? this.#readShared(sessionId, 'read');
   }
 
