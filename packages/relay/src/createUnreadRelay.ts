@@ -1,8 +1,11 @@
-import { crispRest, isSessionId, misconfigured } from '@crisp-unread/core';
+import { crispRest, misconfigured, normalizeSessionId } from '@crisp-unread/core';
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
+import { Budget } from './budget';
 import { CountReader, type ReadOutcome } from './countReader';
+import { economySettings } from './economySettings';
 import { eventStream } from './eventStream';
+import { FailureMemory } from './failureMemory';
 import { FirstReads } from './firstReads';
 import { lazyRelay } from './lazyRelay';
 import { memoryStore } from './memoryStore';
@@ -17,6 +20,7 @@ import type {
   UnreadRelay,
   UnreadRelayOptions,
 } from './types';
+import { UpstreamGate } from './upstreamGate';
 import { Watchers } from './watchers';
 import { mountWebhookRoute } from './webhookRoute';
 
@@ -126,6 +130,7 @@ function resolveOptions(options: UnreadRelayOptions) {
   positive('maxStreams', settings.maxStreams, true);
   return {
     ...settings,
+    ...economySettings(settings),
     rateLimit: bucket('rateLimit', settings.rateLimit, { burst: 60, perSecond: 1 }),
     firstReadLimit: bucket('firstReadLimit', settings.firstReadLimit, {
       burst: 20,
@@ -147,7 +152,10 @@ type Unmerged =
   | 'rateLimit'
   | 'firstReadLimit'
   | 'failedSignatureLimit'
-  | 'webhookSecret';
+  | 'webhookSecret'
+  | 'safetyRefreshMs'
+  | 'budgetShares'
+  | 'failureMemoryMs';
 
 /** How long a client refused a stream is told to wait: no stream's end can be foreseen. */
 const streamRetryMs = 30_000;
@@ -248,19 +256,30 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     sink(safe);
   };
   const store: RelayStore = s.store ?? memoryStore({ now: s.now });
-  store.attach?.({ websiteId, log });
+  store.attach?.({ websiteId, log, now: s.now });
   const closing = new AbortController();
+  const budget = new Budget({ store, total: s.dailyBudget, shares: s.shares, now: s.now });
   const reader = new CountReader({
     source,
     store,
-    ttlMs: s.ttlMs,
-    dailyBudget: s.dailyBudget,
+    budget,
+    gate: new UpstreamGate({
+      store,
+      now: s.now,
+      rateLimitedPauseMs: s.rateLimitedPauseMs,
+      outagePauseMs: s.failureMemoryMs,
+    }),
+    failures: new FailureMemory(s.failureMemoryMs, s.now),
+    maxAgeMs: s.maxAgeMs,
     timeoutMs: s.timeoutMs,
-    rateLimitedPauseMs: s.rateLimitedPauseMs,
     now: s.now,
     log,
   });
-  const watchers = new Watchers(reader, store, s.ttlMs, s.now);
+  const watchers = new Watchers(reader, store, {
+    periodMs: s.maxAgeMs,
+    retryMs: s.failureMemoryMs,
+    now: s.now,
+  });
   const limiter = s.rateLimit ? new RateLimiter(s.rateLimit, s.now) : null;
   const firstReads = s.firstReadLimit
     ? new FirstReads(new RateLimiter(s.firstReadLimit, s.now), store)
@@ -302,7 +321,7 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     } catch {
       health = { status: 'degraded', store: 'failing' };
     }
-    return json(200, health);
+    return json(200, { ...health, budget: await budget.report() });
   });
 
   /**
@@ -317,8 +336,8 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
   > => {
     const refused = limited(c);
     if (refused) return refused;
-    const sessionId = c.req.param('sessionId') ?? '';
-    if (!isSessionId(sessionId)) return invalidId();
+    const sessionId = normalizeSessionId(c.req.param('sessionId'));
+    if (sessionId === null) return invalidId();
     const refusedSlot = before();
     if (refusedSlot) return refusedSlot;
     const admitted = (await firstReads?.admit(client(c), sessionId)) ?? (() => {});
@@ -396,9 +415,11 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     failedSignatures: s.failedSignatureLimit
       ? new RateLimiter(s.failedSignatureLimit, s.now)
       : null,
-    refresh: async (sessionId) => {
-      const outcome = await reader.refresh(sessionId);
-      return outcome.kind === 'count' && !outcome.stale ? outcome.entry.count : null;
+    hook: async (sessionId) => {
+      const outcome = await reader.hook(sessionId, watchers.has(sessionId));
+      // Nobody watches or caches it: marked changed, read on the next demand.
+      if (outcome === null) return { count: null, deferred: true };
+      return { count: outcome.kind === 'count' && !outcome.stale ? outcome.entry.count : null };
     },
   });
 
