@@ -27,9 +27,9 @@ export interface CrispEvents {
 
 export interface CrispEventsOptions {
   /** Where `$crisp` lives. Defaults to `globalThis` (the page's `window`). */
-  target?: object;
+  target?: object | undefined;
   /** Called with a warning in development. Defaults to `console.warn`. */
-  warn?: (message: string) => void;
+  warn?: ((message: string) => void) | undefined;
 }
 
 type Host = { $crisp?: CrispGlobal } & Record<symbol, CrispEvents | undefined>;

@@ -9,13 +9,13 @@ import type { UnreadSource } from './types';
 /** How `watch` reconnects its stream. */
 export interface CrispRelayReconnectOptions {
   /** The first reconnection waits a random time up to this, doubling per failure. Defaults to `1000`. */
-  baseDelayMs?: number;
+  baseDelayMs?: number | undefined;
   /** The wait never grows past this. Defaults to `30000`. */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
   /** Consecutive failed connections before `watch` errors (and the store polls). Defaults to `5`. */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** A source of randomness in `[0, 1)`, for tests. Defaults to `Math.random`. */
-  random?: () => number;
+  random?: (() => number) | undefined;
 }
 
 /** Options of `crispRelay`: counts from `@crisp-unread/relay`, no key in the page. */
@@ -28,18 +28,18 @@ export interface CrispRelayOptions {
    */
   url: string;
   /** Also push counts over the relay's Server-Sent Events stream (`watch`). Defaults to `false`. */
-  stream?: boolean;
+  stream?: boolean | undefined;
   /** The `fetch` to use. Defaults to the global one, looked up at each call. */
-  fetch?: FetchLike;
+  fetch?: FetchLike | undefined;
   /** A deadline for each read, body included. Defaults to `10000`. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /**
    * A stream silent this long (no event, no heartbeat) is dropped and reconnected.
    * Defaults to `45000` (three of the relay's default heartbeats).
    */
-  idleTimeoutMs?: number;
+  idleTimeoutMs?: number | undefined;
   /** How the stream reconnects. Defaults to `{}`. */
-  reconnect?: CrispRelayReconnectOptions;
+  reconnect?: CrispRelayReconnectOptions | undefined;
 }
 
 /** A source reading counts from a crisp-unread relay. */
