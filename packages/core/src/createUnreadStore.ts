@@ -7,7 +7,7 @@ import {
   type QueryState,
 } from '@tanstack/query-core';
 import { Observable, type Subscriber, type Unsubscribable } from 'rxjs';
-import { defaultRetry, retryDelay } from './backoff';
+import { defaultRetry, type RetrySettings, retryDelay } from './backoff';
 import { chatboxSession$ } from './crispChatbox';
 import { joinCrossTab } from './crossTab';
 import { getDefaultQueryClient, mapFor } from './defaultQueryClient';
@@ -35,7 +35,7 @@ interface ResolvedOptions {
   pollIntervalMs: number;
   pauseWhenHidden: boolean;
   crossTab: boolean;
-  retry: Required<RetryOptions> | false;
+  retry: RetrySettings | false;
   queryClient: QueryClient;
   graceMs: number;
   gcTimeMs: number;
@@ -255,6 +255,8 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
 
   /** Follows the session ids: one watch at a time, the previous one stopped first. */
   const startEngine = (): Teardown => {
+    // A source that cannot run here (a server render of a page's store) leaves the store idle.
+    if (source.available === false) return noop;
     const nothingYet = {};
     let shown: unknown = nothingYet;
     let stopWatch: Teardown | undefined;
@@ -637,7 +639,7 @@ function deriveState(
     };
   }
   if (query.status === 'success') {
-    return { sessionId, count: query.data, status: 'ready', error: null, updatedAt };
+    return { sessionId, count: query.data ?? null, status: 'ready', error: null, updatedAt };
   }
   return { sessionId, count: null, status: 'loading', error: null, updatedAt: null };
 }
@@ -690,11 +692,16 @@ function resolveOptions(options: UnreadStoreOptions): ResolvedOptions {
   };
 }
 
-function resolveRetry(retry: RetryOptions | false): Required<RetryOptions> | false {
+function resolveRetry(retry: RetryOptions | false): RetrySettings | false {
   if (retry === false) return false;
   if (typeof retry !== 'object' || retry === null)
     misconfigured('`retry` must be backoff settings or false.');
-  const merged = { ...defaultRetry, ...retry };
+  // An option given as `undefined` (an unset environment value) takes its default.
+  const merged = {
+    baseDelayMs: retry.baseDelayMs ?? defaultRetry.baseDelayMs,
+    maxDelayMs: retry.maxDelayMs ?? defaultRetry.maxDelayMs,
+    random: retry.random ?? defaultRetry.random,
+  };
   if (
     !isDuration(merged.baseDelayMs) ||
     !isDuration(merged.maxDelayMs) ||

@@ -59,10 +59,18 @@ export function browserCrossTab(): CrossTabEnvironment | undefined {
  * there while the query is failed, as the `UnreadError`'s own fields and its message.
  */
 interface SharedState {
-  data?: number;
+  data?: number | undefined;
   dataUpdatedAt: number;
   errorUpdatedAt: number;
-  error?: { code: UnreadErrorCode; message: string; status?: number; retryAfterMs?: number } | null;
+  error?:
+    | {
+        code: UnreadErrorCode;
+        message: string;
+        status?: number | undefined;
+        retryAfterMs?: number | undefined;
+      }
+    | null
+    | undefined;
 }
 
 /**
