@@ -280,36 +280,10 @@ export async function simulateDay(options: {
       if (at !== undefined) setTimeout(runDue, at - Date.now());
     };
     setTimeout(runDue, dayStart - Date.now());
-    let steps = 0;
     while (Date.now() < end) {
-      steps++;
       await clock.nextAsync();
       await settle();
     }
-    if (process.env.SIM_DEBUG)
-      console.error(
-        [...crisp.calls.bySession.values()].sort((a, b) => b - a).slice(0, 8),
-        [...viewsBySession.values()]
-          .map((v) => v.reduce((t, x) => t + x.closeAt - x.openAt, 0))
-          .sort((a, b) => b - a)
-          .slice(0, 5)
-          .map((ms) => (ms / 3.6e6).toFixed(1)),
-      );
-    if (process.env.SIM_DEBUG)
-      console.error(
-        'open pages',
-        open.size,
-        (built as unknown as { stats?: () => unknown }).stats?.(),
-      );
-    if (process.env.SIM_DEBUG)
-      console.error(
-        'steps',
-        steps,
-        'calls',
-        crisp.calls.total,
-        (((performance.now() - began) / steps) * 1000).toFixed(1),
-        'us/step',
-      );
   } finally {
     for (const close of [...open]) close();
     await settle();
