@@ -44,10 +44,11 @@ export interface RunningRelay {
 
 /**
  * The options the CLI gives ioredis: the README's advice (a command fails fast while Redis is
- * away, so the store answers from memory; reconnect at most every 2 s).
+ * away or hangs, so the store answers from memory; reconnect at most every 2 s).
  */
 export const cliRedisOptions = {
   maxRetriesPerRequest: 1,
+  commandTimeout: 1000,
   connectTimeout: 2000,
   retryStrategy: (times: number) => Math.min(times * 200, 2000),
 } as const;

@@ -1,8 +1,11 @@
-import { crispRest, isSessionId, UnreadError } from '@crisp-unread/core';
+import { crispRest, normalizeSessionId, UnreadError } from '@crisp-unread/core';
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
+import { Budget } from './budget';
 import { CountReader, type ReadOutcome } from './countReader';
+import { economySettings } from './economySettings';
 import { eventStream } from './eventStream';
+import { FailureMemory } from './failureMemory';
 import { memoryStore } from './memoryStore';
 import { connectionOf, defaultClientId, RateLimiter } from './rateLimiter';
 import { verifyCrispSignature } from './signature';
@@ -13,6 +16,7 @@ import type {
   UnreadRelay,
   UnreadRelayOptions,
 } from './types';
+import { UpstreamGate } from './upstreamGate';
 import { Watchers } from './watchers';
 
 /** The web hook events after which a conversation's unread count may have changed. */
@@ -27,6 +31,16 @@ export const countEvents: ReadonlySet<string> = new Set([
 ]);
 
 type Settings = ReturnType<typeof resolveOptions>;
+type OptionalOptions =
+  | 'store'
+  | 'clientId'
+  | 'fetch'
+  | 'log'
+  | 'rateLimit'
+  | 'webhookSecret'
+  | 'safetyRefreshMs'
+  | 'budgetShares'
+  | 'failureMemoryMs';
 
 function fail(message: string): never {
   throw new UnreadError('misconfigured', `crisp-unread relay: ${message}`);
@@ -64,13 +78,8 @@ function resolveOptions(options: UnreadRelayOptions) {
     rateLimitedPauseMs: 60_000,
     now: Date.now,
     ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
-  } as Required<
-    Omit<UnreadRelayOptions, 'store' | 'clientId' | 'fetch' | 'log' | 'rateLimit' | 'webhookSecret'>
-  > &
-    Pick<
-      UnreadRelayOptions,
-      'store' | 'clientId' | 'fetch' | 'log' | 'rateLimit' | 'webhookSecret'
-    >;
+  } as Required<Omit<UnreadRelayOptions, OptionalOptions>> &
+    Pick<UnreadRelayOptions, OptionalOptions>;
   positive('ttlMs', settings.ttlMs);
   if (!Number.isInteger(settings.dailyBudget) || settings.dailyBudget < 0) {
     fail('`dailyBudget` must be an integer >= 0.');
@@ -106,7 +115,7 @@ function resolveOptions(options: UnreadRelayOptions) {
     positive('rateLimit.burst', rateLimit.burst, true);
     positive('rateLimit.perSecond', rateLimit.perSecond);
   }
-  return { ...settings, rateLimit };
+  return { ...settings, rateLimit, ...economySettings(settings) };
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -198,19 +207,30 @@ export function createUnreadRelay(options: UnreadRelayOptions): UnreadRelay {
     sink(safe);
   };
   const store: RelayStore = s.store ?? memoryStore({ now: s.now });
-  store.attach?.({ websiteId, log });
+  store.attach?.({ websiteId, log, now: s.now });
   const closing = new AbortController();
+  const budget = new Budget({ store, total: s.dailyBudget, shares: s.shares, now: s.now });
   const reader = new CountReader({
     source,
     store,
-    ttlMs: s.ttlMs,
-    dailyBudget: s.dailyBudget,
+    budget,
+    gate: new UpstreamGate({
+      store,
+      now: s.now,
+      rateLimitedPauseMs: s.rateLimitedPauseMs,
+      outagePauseMs: s.failureMemoryMs,
+    }),
+    failures: new FailureMemory(s.failureMemoryMs, s.now),
+    maxAgeMs: s.maxAgeMs,
     timeoutMs: s.timeoutMs,
-    rateLimitedPauseMs: s.rateLimitedPauseMs,
     now: s.now,
     log,
   });
-  const watchers = new Watchers(reader, store, s.ttlMs, s.now);
+  const watchers = new Watchers(reader, store, {
+    periodMs: s.maxAgeMs,
+    retryMs: s.failureMemoryMs,
+    now: s.now,
+  });
   const limiter = s.rateLimit ? new RateLimiter(s.rateLimit, s.now) : null;
   const clientId = s.clientId ?? defaultClientId(s.trustProxy);
   const streams = new Set<() => void>();
@@ -256,7 +276,7 @@ export function createUnreadRelay(options: UnreadRelayOptions): UnreadRelay {
     } catch {
       health = { status: 'degraded', store: 'failing' };
     }
-    return json(200, health);
+    return json(200, { ...health, budget: await budget.report() });
   });
 
   /** What both session routes start with: the rate limit, the id check and a read. */
@@ -267,8 +287,8 @@ export function createUnreadRelay(options: UnreadRelayOptions): UnreadRelay {
   > => {
     const refused = limited(c);
     if (refused) return refused;
-    const sessionId = c.req.param('sessionId') ?? '';
-    if (!isSessionId(sessionId)) return invalidId();
+    const sessionId = normalizeSessionId(c.req.param('sessionId'));
+    if (sessionId === null) return invalidId();
     const outcome = await reader.read(sessionId);
     return outcome.kind === 'count' ? { sessionId, outcome } : outcomeError(outcome);
   };
@@ -346,8 +366,11 @@ export function createUnreadRelay(options: UnreadRelayOptions): UnreadRelay {
     const hook = readHook(body);
     if (!hook || hook.websiteId !== websiteId) return json(200, { ok: true, ignored: 'website' });
     if (!countEvents.has(hook.event)) return json(200, { ok: true, ignored: 'event' });
-    if (!isSessionId(hook.sessionId)) return json(200, { ok: true, ignored: 'session' });
-    const outcome = await reader.refresh(hook.sessionId);
+    const sessionId = normalizeSessionId(hook.sessionId);
+    if (sessionId === null) return json(200, { ok: true, ignored: 'session' });
+    const outcome = await reader.hook(sessionId, watchers.has(sessionId));
+    // Nobody watches or caches it: marked changed, read on the next demand.
+    if (outcome === null) return json(200, { ok: true, count: null, deferred: true });
     return json(200, {
       ok: true,
       count: outcome.kind === 'count' && !outcome.stale ? outcome.entry.count : null,

@@ -31,8 +31,8 @@ function countEvent(entry: CachedCount & { count: number }, stale: boolean): str
  */
 export function eventStream(options: EventStreamOptions): Response {
   let lastId = options.first.changedAt;
-  // A client shown a stale count is told when a fresh read confirms it, even unchanged.
-  let shownStale = options.stale;
+  // A stale first count is sent again once read afresh, even unchanged, so the client knows.
+  let sentStale = false;
   let closed = false;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   let unwatch: (() => void) | undefined;
@@ -71,6 +71,7 @@ export function eventStream(options: EventStreamOptions): Response {
       send(`retry: ${options.retryMs}\n\n`);
       if (options.lastEventId !== String(options.first.changedAt)) {
         send(countEvent(options.first, options.stale));
+        sentStale = options.stale;
       }
       heartbeat = setInterval(() => send(': ping\n\n'), options.heartbeatMs);
       options
@@ -80,9 +81,9 @@ export function eventStream(options: EventStreamOptions): Response {
             close();
             return;
           }
-          if (entry.changedAt < lastId || (entry.changedAt === lastId && !shownStale)) return;
+          if (entry.changedAt < lastId || (entry.changedAt === lastId && !sentStale)) return;
           lastId = entry.changedAt;
-          shownStale = false;
+          sentStale = false;
           send(countEvent(entry as CachedCount & { count: number }, false));
         })
         .then(

@@ -64,8 +64,9 @@ export async function serveUnreadRelay(
 /**
  * Relay options from environment variables: `CRISP_WEBSITE_ID`, `CRISP_IDENTIFIER`, `CRISP_KEY`
  * (required), `CRISP_TIER`, `CRISP_API_URL`, `CRISP_WEBHOOK_SECRET`, `RELAY_TTL_MS`,
- * `RELAY_DAILY_BUDGET`, `RELAY_ALLOWED_ORIGINS` (comma-separated, or `*`), `RELAY_BASE_PATH`,
- * `RELAY_TRUST_PROXY` (`1`/`true`).
+ * `RELAY_DAILY_BUDGET`, `RELAY_SAFETY_REFRESH_MS`, `RELAY_FAILURE_MEMORY_MS`,
+ * `RELAY_ALLOWED_ORIGINS` (comma-separated, or `*`), `RELAY_BASE_PATH`, `RELAY_TRUST_PROXY`
+ * (`1`/`true`).
  */
 export function relayOptionsFromEnv(
   env: Record<string, string | undefined> = process.env,
@@ -87,6 +88,8 @@ export function relayOptionsFromEnv(
     webhookSecret: env.CRISP_WEBHOOK_SECRET || undefined,
     ttlMs: number('RELAY_TTL_MS'),
     dailyBudget: number('RELAY_DAILY_BUDGET'),
+    safetyRefreshMs: number('RELAY_SAFETY_REFRESH_MS'),
+    failureMemoryMs: number('RELAY_FAILURE_MEMORY_MS'),
     allowedOrigins: !origins
       ? undefined
       : origins === '*'

@@ -52,12 +52,20 @@ export interface RelayStore {
   /** Gives a lease back early. */
   release(key: string): Promise<void>;
   /**
-   * Counts one upstream call against `day` (a UTC date, `YYYY-MM-DD`) if fewer than `limit`
-   * were counted: `true` when counted. Must be atomic across instances.
+   * Counts one upstream call against `counter` if fewer than `limit` were counted: `true` when
+   * counted. Must be atomic across instances. A counter is a UTC date and a budget share,
+   * `YYYY-MM-DD:<share>` (e.g. `2026-01-15:hooks`); counters of earlier days may be forgotten.
    */
-  takeBudget(day: string, limit: number): Promise<boolean>;
-  /** How many upstream calls were counted against `day`. */
-  budgetUsed(day: string): Promise<number>;
+  takeBudget(counter: string, limit: number): Promise<boolean>;
+  /** How many upstream calls were counted against `counter`. */
+  budgetUsed(counter: string): Promise<number>;
+  /**
+   * Records that a web hook said the session's conversation changed at `at` (epoch ms); the store
+   * may forget it after `retainMs`. A count read before `at` is outdated.
+   */
+  markChanged(sessionId: string, at: number, retainMs: number): Promise<void>;
+  /** When a web hook last said the session changed (epoch ms), or `undefined`. */
+  getChanged(sessionId: string): Promise<number | undefined>;
   /** Until when (epoch ms) Crisp asked not to be called (Retry-After), or `undefined`. */
   getPausedUntil(): Promise<number | undefined>;
   /** Records Crisp's Retry-After. */
@@ -80,12 +88,51 @@ export interface RelayStore {
   close?(): Promise<void>;
 }
 
+/** The parts of `dailyBudget` (see `UnreadRelayOptions.budgetShares`). */
+export type BudgetShareName = 'hooks' | 'firstReads' | 'safety';
+
+/** Fractions of `dailyBudget`, adding up to 1. */
+export interface BudgetShares {
+  /** Re-reads after a web hook said a watched, cached or marked session changed. */
+  readonly hooks: number;
+  /**
+   * First reads of sessions the relay never read (nor heard of from a web hook), and re-reads of
+   * ids Crisp said do not exist.
+   */
+  readonly firstReads: number;
+  /** Safety re-reads of watched sessions (web hooks may be lost) and TTL refreshes. */
+  readonly safety: number;
+}
+
+/** One budget share's figures today (`GET /healthz`). */
+export interface ShareReport {
+  /** Calls this share may make today. */
+  readonly limit: number;
+  /** Calls it made today (every instance sharing the store). */
+  readonly spent: number;
+  /** `limit - spent`. */
+  readonly remaining: number;
+  /** What it may have spent by now under the pacing rule (`spent` stops there). */
+  readonly allowance: number;
+}
+
+/** The daily budget's state (`GET /healthz`'s `budget`). */
+export interface BudgetReport {
+  /** The UTC day, `YYYY-MM-DD`. */
+  readonly day: string;
+  /** `dailyBudget`. */
+  readonly total: number;
+  readonly shares: Readonly<Record<BudgetShareName, ShareReport>>;
+}
+
 /** What `createUnreadRelay` tells its store (`RelayStore.attach`). */
 export interface RelayStoreContext {
   /** The relay's Crisp website id, lower-cased. */
   readonly websiteId: string;
   /** The relay's log (never given a secret). */
   readonly log: (line: string) => void;
+  /** The relay's clock (its `now` option), for a store that was not given one. */
+  readonly now?: (() => number) | undefined;
 }
 
 /** A store's health: `ok`, or degraded with secret-free details (e.g. `{ redis: 'unreachable' }`). */
@@ -120,12 +167,33 @@ export interface UnreadRelayOptions {
   /** Crisp's API origin (the emulator's URL in tests). Defaults to `https://api.crisp.chat`. */
   baseUrl?: string;
   /**
-   * How long a count read from Crisp is served without reading again, and the refresh period of
-   * streamed sessions. With web hooks configured it can be long. Defaults to `15000`.
+   * Without web hooks (`webhookSecret` unset): how long a count read from Crisp is served as
+   * fresh, and the refresh period of streamed sessions. With web hooks a count stays fresh until
+   * a hook says it changed, and `safetyRefreshMs` applies instead. Defaults to `15000`.
    */
   ttlMs?: number;
-  /** Upstream calls allowed per UTC day, never exceeded. Defaults to `5000`. */
+  /**
+   * With web hooks configured: the age at which a count is read again even though no hook said
+   * it changed (hooks can be lost), and the period of that safety re-read for streamed sessions.
+   * Spent from the `safety` share, so it may happen less often. Defaults to `900000` (15 minutes).
+   */
+  safetyRefreshMs?: number | undefined;
+  /** Upstream calls allowed per UTC day in all, never exceeded. Defaults to `5000`. */
   dailyBudget?: number;
+  /**
+   * How `dailyBudget` is split, as fractions adding up to 1. Each share is paced over the UTC day
+   * (see the README) and one share running out never stops another: a flood of unknown ids
+   * spends `firstReads` only. Without web hooks the `hooks` fraction goes to `safety`.
+   * Defaults to `{ hooks: 0.5, firstReads: 0.3, safety: 0.2 }`.
+   */
+  budgetShares?: BudgetShares | undefined;
+  /**
+   * After a failed read of a session, how long its cached count (`stale: true`) or the error is
+   * answered without calling Crisp again; also how long upstream calls pause after repeated
+   * server failures or timeouts across sessions (then one probe call decides). Defaults to
+   * `30000`.
+   */
+  failureMemoryMs?: number | undefined;
   /** The Crisp web hook secret; without it `POST /webhooks/crisp` answers 404. Defaults to none. */
   webhookSecret?: string;
   /** How old a web hook's timestamp may be. Defaults to `300000` (5 minutes). */

@@ -80,6 +80,20 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 10_000, what
   }
 }
 
+/** Resolves once the async `predicate` holds, polling; rejects after `timeoutMs`. */
+export async function eventually(
+  predicate: () => Promise<boolean>,
+  what = 'condition',
+  timeoutMs = 10_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline)
+      throw new Error(`eventually: ${what} did not hold within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** A clock the test moves by hand. */
 export function manualClock(start = Date.UTC(2026, 0, 15, 12)) {
   let at = start;
@@ -92,6 +106,12 @@ export function manualClock(start = Date.UTC(2026, 0, 15, 12)) {
       at = ms;
     },
   };
+}
+
+/** A real clock that reads `start` when created: real timers, a chosen time of day. */
+export function shiftedClock(start = Date.UTC(2026, 0, 15, 23, 0)) {
+  const offset = start - Date.now();
+  return () => Date.now() + offset;
 }
 
 /** Reads an SSE response as raw text blocks (events and comments), for assertions. */
