@@ -478,7 +478,9 @@ function summarize(input: {
         const hit = view.changes.find(([time, shown]) => time >= at && shown === count);
         const showing = shownAt(view, at) === count;
         if (showing) latencies.push(0);
-        else if (hit && hit[0] < nextChange && hit[0] < view.closeAt) latencies.push(hit[0] - at);
+        else if (hit && hit[0] < nextChange && hit[0] < view.closeAt) {
+          latencies.push(hit[0] - at < missAfterMs ? hit[0] - at : Number.POSITIVE_INFINITY);
+        }
         else if (Math.min(nextChange, view.closeAt) - at >= missAfterMs) {
           latencies.push(Number.POSITIVE_INFINITY);
         }
