@@ -4,8 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, manualClock, startHarness, waitFor } from './harness';
 
 // A count the relay could not refresh reaches the page marked stale, over JSON and SSE, and the
-// mark goes once a fresh read confirms the count, changed or not.
-const ttlMs = 60_000;
+// mark goes once a fresh read confirms the count, changed or not. With web hooks a count is fresh
+// for `safetyRefreshMs`; an outdated one is answered stale while it is read again.
+const freshMs = 60_000;
+const failureMemoryMs = 30_000;
 let h: Harness | undefined;
 const cleanups: Array<() => void> = [];
 
@@ -20,7 +22,12 @@ const signal = () => new AbortController().signal;
 /** A relay on a clock the test moves, with signed web hooks from the emulator. */
 async function start() {
   const clock = manualClock(Date.now());
-  const harness = await startHarness({ now: clock.now, ttlMs, webhook: true });
+  const harness = await startHarness({
+    now: clock.now,
+    safetyRefreshMs: freshMs,
+    failureMemoryMs,
+    webhook: true,
+  });
   h = harness;
   return { harness, clock };
 }
@@ -49,11 +56,20 @@ describe('stale counts from the relay', () => {
     const source = crispRelay({ url: harness.served.url });
     const read = () => source.read(harness.sessionId, { signal: signal() });
     expect(await read()).toEqual({ count: 2, stale: false });
-    clock.advance(ttlMs + 1);
-    harness.emulator.fault({ type: 'server-error' }, { times: 1 });
+    clock.advance(freshMs + 1);
+    harness.emulator.fault({ type: 'server-error' });
     expect(await read()).toEqual({ count: 2, stale: true });
-    clock.advance(ttlMs + 1);
-    expect(await read()).toEqual({ count: 2, stale: false });
+    await waitFor(() => harness.upstream() === 2, 10_000, 'the failed re-read');
+    expect(await read()).toEqual({ count: 2, stale: true });
+
+    harness.emulator.clearFaults();
+    clock.advance(failureMemoryMs + 1);
+    let last = await read();
+    for (let i = 0; i < 200 && last.stale; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      last = await read();
+    }
+    expect(last).toEqual({ count: 2, stale: false });
   });
 
   it('a polling store shows the count as stale, then fresh after the next good read', async () => {
@@ -62,13 +78,17 @@ describe('stale counts from the relay', () => {
     await waitFor(() => page.shown().status === 'ready', 10_000, 'first count');
     expect(page.shown()).toMatchObject({ count: 2, stale: false });
 
-    clock.advance(ttlMs + 1);
-    harness.emulator.fault({ type: 'server-error' }, { times: 1 });
+    clock.advance(freshMs + 1);
+    harness.emulator.fault({ type: 'server-error' });
     await page.store.refresh();
     expect(page.shown()).toMatchObject({ count: 2, status: 'ready', error: null, stale: true });
 
-    clock.advance(ttlMs + 1);
-    await page.store.refresh();
+    harness.emulator.clearFaults();
+    clock.advance(failureMemoryMs + 1);
+    for (let i = 0; i < 200 && page.shown().stale; i++) {
+      await page.store.refresh();
+      if (page.shown().stale) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     expect(page.shown()).toMatchObject({ count: 2, status: 'ready', stale: false });
   });
 
@@ -78,7 +98,7 @@ describe('stale counts from the relay', () => {
     expect(await (await harness.get(`/sessions/${harness.sessionId}/unread`)).json()).toMatchObject(
       { count: 2, stale: false },
     );
-    clock.advance(ttlMs + 1);
+    clock.advance(freshMs + 1);
     harness.emulator.fault({ type: 'server-error' });
     const page = watchStore(harness, true);
     await waitFor(() => page.shown().stale, 10_000, 'the stale count');
@@ -87,6 +107,7 @@ describe('stale counts from the relay', () => {
 
     // The visitor writes: the count is unchanged, but the relay reads Crisp again and says so.
     harness.emulator.clearFaults();
+    clock.advance(failureMemoryMs + 1);
     harness.emulator.visitorSends(harness.website.websiteId, harness.sessionId);
     await waitFor(() => !page.shown().stale, 10_000, 'the fresh count');
     expect(page.shown()).toMatchObject({ count: 2, status: 'ready', stale: false });
