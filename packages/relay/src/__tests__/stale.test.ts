@@ -32,6 +32,14 @@ async function start() {
   return { harness, clock };
 }
 
+/** Waits for the relay's background re-read to have failed (and been remembered). */
+const failedRead = (harness: Harness) =>
+  waitFor(
+    () => harness.logs.some((line) => line.includes('failed: server')),
+    10_000,
+    'the failed re-read',
+  );
+
 function watchStore(harness: Harness, stream: boolean) {
   const store = createUnreadStore({
     source: crispRelay({ url: harness.served.url, stream }),
@@ -59,7 +67,7 @@ describe('stale counts from the relay', () => {
     clock.advance(freshMs + 1);
     harness.emulator.fault({ type: 'server-error' });
     expect(await read()).toEqual({ count: 2, stale: true });
-    await waitFor(() => harness.upstream() === 2, 10_000, 'the failed re-read');
+    await failedRead(harness);
     expect(await read()).toEqual({ count: 2, stale: true });
 
     harness.emulator.clearFaults();
@@ -82,6 +90,7 @@ describe('stale counts from the relay', () => {
     harness.emulator.fault({ type: 'server-error' });
     await page.store.refresh();
     expect(page.shown()).toMatchObject({ count: 2, status: 'ready', error: null, stale: true });
+    await failedRead(harness);
 
     harness.emulator.clearFaults();
     clock.advance(failureMemoryMs + 1);
@@ -104,6 +113,7 @@ describe('stale counts from the relay', () => {
     await waitFor(() => page.shown().stale, 10_000, 'the stale count');
     expect(page.shown()).toMatchObject({ count: 2, status: 'ready' });
     await waitFor(() => harness.relay.stats().streams === 1, 10_000, 'the stream open');
+    await failedRead(harness);
 
     // The visitor writes: the count is unchanged, but the relay reads Crisp again and says so.
     harness.emulator.clearFaults();
