@@ -44,6 +44,7 @@ export interface CrispRelaySource extends UnreadSource {
   readonly url: string;
   /** The relay says whether it could refresh the count it serves. */
   read(sessionId: string, context: SourceReadContext): Promise<UnreadReading>;
+  watch?(sessionId: string, context: SourceReadContext): Observable<UnreadReading>;
 }
 
 const service = 'The crisp-unread relay';

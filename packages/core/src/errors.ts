@@ -50,7 +50,11 @@ export function isUnreadError(value: unknown): value is UnreadError {
   return (value as { [brand]?: unknown } | null | undefined)?.[brand] === true;
 }
 
-/** Throws the one clear error for a bad option. */
-export function misconfigured(message: string): never {
-  throw new UnreadError('misconfigured', `crisp-unread: ${message}`);
+/**
+ * Throws the one clear error for a bad option: `misconfigured` with `"<scope>: <message>"`. The
+ * message names the option and the value expected, never a secret. Shared by every package that
+ * depends on core (the relay passes `'crisp-unread relay'`).
+ */
+export function misconfigured(message: string, scope = 'crisp-unread'): never {
+  throw new UnreadError('misconfigured', `${scope}: ${message}`);
 }

@@ -28,6 +28,7 @@ export {
 export { getDefaultQueryClient } from './defaultQueryClient';
 export {
   isUnreadError,
+  misconfigured,
   UnreadError,
   type UnreadErrorCode,
   type UnreadErrorOptions,

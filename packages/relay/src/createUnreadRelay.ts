@@ -1,4 +1,4 @@
-import { crispRest, normalizeSessionId, UnreadError } from '@crisp-unread/core';
+import { crispRest, misconfigured, normalizeSessionId } from '@crisp-unread/core';
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { Budget } from './budget';
@@ -6,9 +6,13 @@ import { CountReader, type ReadOutcome } from './countReader';
 import { economySettings } from './economySettings';
 import { eventStream } from './eventStream';
 import { FailureMemory } from './failureMemory';
+import { FirstReads } from './firstReads';
+import { lazyRelay } from './lazyRelay';
 import { memoryStore } from './memoryStore';
-import { connectionOf, defaultClientId, RateLimiter } from './rateLimiter';
-import { verifyCrispSignature } from './signature';
+import { defaultClientId, RateLimiter } from './rateLimiter';
+import { clientOf, type RelayEnv } from './requestClient';
+import { errorBody, json, rateLimited, retryAfter } from './responses';
+import { type StreamRefusal, StreamSlots } from './streamSlots';
 import type {
   RateLimitOptions,
   RelayStore,
@@ -18,32 +22,14 @@ import type {
 } from './types';
 import { UpstreamGate } from './upstreamGate';
 import { Watchers } from './watchers';
+import { mountWebhookRoute } from './webhookRoute';
 
-/** The web hook events after which a conversation's unread count may have changed. */
-export const countEvents: ReadonlySet<string> = new Set([
-  'message:send',
-  'message:received',
-  'message:acknowledge:read:send',
-  'message:acknowledge:read:received',
-  'message:acknowledge:unread:send',
-  'message:updated',
-  'message:removed',
-]);
+export { countEvents } from './webhookRoute';
 
 type Settings = ReturnType<typeof resolveOptions>;
-type OptionalOptions =
-  | 'store'
-  | 'clientId'
-  | 'fetch'
-  | 'log'
-  | 'rateLimit'
-  | 'webhookSecret'
-  | 'safetyRefreshMs'
-  | 'budgetShares'
-  | 'failureMemoryMs';
 
 function fail(message: string): never {
-  throw new UnreadError('misconfigured', `crisp-unread relay: ${message}`);
+  return misconfigured(message, 'crisp-unread relay');
 }
 
 function positive(name: string, value: unknown, integer = false): number {
@@ -58,9 +44,37 @@ function positive(name: string, value: unknown, integer = false): number {
   return value;
 }
 
+const credentials = [
+  ['websiteId', 'CRISP_WEBSITE_ID'],
+  ['identifier', 'CRISP_IDENTIFIER'],
+  ['key', 'CRISP_KEY'],
+] as const;
+
+/** A token bucket option: `false`, or the defaults merged with what was given, checked. */
+function bucket(
+  name: string,
+  value: RateLimitOptions | false | undefined,
+  defaults: Required<RateLimitOptions>,
+): Required<RateLimitOptions> | false {
+  if (value === false) return false;
+  if (value !== undefined && (typeof value !== 'object' || value === null)) {
+    fail(`\`${name}\` must be { burst, perSecond } or false.`);
+  }
+  const merged = { ...defaults, ...value };
+  positive(`${name}.burst`, merged.burst, true);
+  positive(`${name}.perSecond`, merged.perSecond);
+  return merged;
+}
+
 function resolveOptions(options: UnreadRelayOptions) {
   if (typeof options !== 'object' || options === null)
-    fail('createUnreadRelay() needs an options object.');
+    fail('createUnreadRelay() needs an options object (or a function that returns one).');
+  // Named one by one, so that a relay built at request time says which one the deployment lacks.
+  for (const [name, variable] of credentials) {
+    if (typeof options[name] !== 'string' || options[name] === '') {
+      fail(`\`${name}\` is required (a non-empty string; ${variable} for the CLI).`);
+    }
+  }
   const settings = {
     tier: 'plugin' as const,
     baseUrl: 'https://api.crisp.chat',
@@ -71,15 +85,16 @@ function resolveOptions(options: UnreadRelayOptions) {
     maxWebhookBytes: 65_536,
     allowedOrigins: [] as readonly string[] | '*',
     basePath: '',
-    trustProxy: false,
+    trustProxy: false as boolean | number,
+    maxStreamsPerClient: 20,
+    maxStreams: 5000,
     heartbeatMs: 15_000,
     sseRetryMs: 3000,
     timeoutMs: 10_000,
     rateLimitedPauseMs: 60_000,
     now: Date.now,
     ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
-  } as Required<Omit<UnreadRelayOptions, OptionalOptions>> &
-    Pick<UnreadRelayOptions, OptionalOptions>;
+  } as Required<Omit<UnreadRelayOptions, Unmerged>> & Pick<UnreadRelayOptions, Unmerged>;
   positive('ttlMs', settings.ttlMs);
   if (!Number.isInteger(settings.dailyBudget) || settings.dailyBudget < 0) {
     fail('`dailyBudget` must be an integer >= 0.');
@@ -107,39 +122,62 @@ function resolveOptions(options: UnreadRelayOptions) {
   if (settings.clientId !== undefined && typeof settings.clientId !== 'function') {
     fail('`clientId` must be a function.');
   }
-  const rateLimit: Required<RateLimitOptions> | false =
-    settings.rateLimit === false
-      ? false
-      : { burst: 60, perSecond: 1, ...(settings.rateLimit ?? {}) };
-  if (rateLimit) {
-    positive('rateLimit.burst', rateLimit.burst, true);
-    positive('rateLimit.perSecond', rateLimit.perSecond);
+  const proxy = settings.trustProxy;
+  if (typeof proxy !== 'boolean' && !(Number.isInteger(proxy) && proxy >= 0)) {
+    fail('`trustProxy` must be true, false or a number of trusted proxy hops.');
   }
-  return { ...settings, rateLimit, ...economySettings(settings) };
+  positive('maxStreamsPerClient', settings.maxStreamsPerClient, true);
+  positive('maxStreams', settings.maxStreams, true);
+  return {
+    ...settings,
+    rateLimit: bucket('rateLimit', settings.rateLimit, { burst: 60, perSecond: 1 }),
+    firstReadLimit: bucket('firstReadLimit', settings.firstReadLimit, {
+      burst: 20,
+      perSecond: 0.1,
+    }),
+    failedSignatureLimit: bucket('failedSignatureLimit', settings.failedSignatureLimit, {
+      burst: 10,
+      perSecond: 0.1,
+    }),
+    ...economySettings(settings),
+  };
 }
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: {
-      ...headers,
-      'Content-Type': 'application/json; charset=utf-8',
-      'Cache-Control': 'no-store',
-    },
-  });
-}
+/** Options without a single default value, merged by hand in `resolveOptions`. */
+type Unmerged =
+  | 'store'
+  | 'clientId'
+  | 'fetch'
+  | 'log'
+  | 'rateLimit'
+  | 'firstReadLimit'
+  | 'failedSignatureLimit'
+  | 'webhookSecret'
+  | 'safetyRefreshMs'
+  | 'budgetShares'
+  | 'failureMemoryMs';
 
-function errorBody(
-  status: number,
-  error: string,
-  message: string,
-  extra: Record<string, unknown> = {},
-  headers: Record<string, string> = {},
-): Response {
-  return json(status, { error, message, ...extra }, headers);
-}
+/** How long a client refused a stream is told to wait: no stream's end can be foreseen. */
+const streamRetryMs = 30_000;
 
-const retryAfter = (ms: number) => ({ 'Retry-After': String(Math.max(1, Math.ceil(ms / 1000))) });
+/** 429 when the client holds its share of streams, 503 when the relay holds all it may. */
+function streamRefused(refusal: StreamRefusal): Response {
+  return refusal === 'client'
+    ? errorBody(
+        429,
+        'too-many-streams',
+        'This client has too many open streams.',
+        {},
+        retryAfter(streamRetryMs),
+      )
+    : errorBody(
+        503,
+        'too-many-streams',
+        'The relay holds as many streams as it may.',
+        {},
+        retryAfter(streamRetryMs),
+      );
+}
 
 /** The answer for a read that brought no count. */
 function outcomeError(outcome: Exclude<ReadOutcome, { kind: 'count' }>): Response {
@@ -185,8 +223,19 @@ function outcomeError(outcome: Exclude<ReadOutcome, { kind: 'count' }>): Respons
  * The relay: Crisp's REST key stays here, browsers get counts (`GET /sessions/{id}/unread`, SSE
  * at `…/unread/stream`), and Crisp's web hooks (`POST /webhooks/crisp`) push changes.
  * A fetch handler built on hono: Node, Bun, Deno, Workers, Next.js route handlers.
+ *
+ * Given options, it checks them at once and throws a `misconfigured` error. Given a function
+ * returning them, it calls it on the first request, once: a module that builds the relay then
+ * loads without credentials (a Next.js build), and a relay that lacks one answers every request
+ * 500 `misconfigured` naming the option, and logs it once.
  */
-export function createUnreadRelay(options: UnreadRelayOptions): UnreadRelay {
+export function createUnreadRelay(
+  options: UnreadRelayOptions | (() => UnreadRelayOptions),
+): UnreadRelay {
+  return typeof options === 'function' ? lazyRelay(options, createRelay) : createRelay(options);
+}
+
+function createRelay(options: UnreadRelayOptions): UnreadRelay {
   const s: Settings = resolveOptions(options);
   const source = crispRest({
     websiteId: s.websiteId,
@@ -232,11 +281,15 @@ export function createUnreadRelay(options: UnreadRelayOptions): UnreadRelay {
     now: s.now,
   });
   const limiter = s.rateLimit ? new RateLimiter(s.rateLimit, s.now) : null;
-  const clientId = s.clientId ?? defaultClientId(s.trustProxy);
+  const firstReads = s.firstReadLimit
+    ? new FirstReads(new RateLimiter(s.firstReadLimit, s.now), store)
+    : null;
+  const slots = new StreamSlots(s.maxStreams, s.maxStreamsPerClient);
   const streams = new Set<() => void>();
 
-  const app = new Hono();
+  const app = new Hono<RelayEnv>();
   const routes = s.basePath ? app.basePath(s.basePath) : app;
+  const client = clientOf(s.clientId ?? defaultClientId(s.trustProxy));
 
   if (s.allowedOrigins === '*' || s.allowedOrigins.length > 0) {
     const allowed = s.allowedOrigins === '*' ? null : new Set(s.allowedOrigins);
@@ -252,17 +305,9 @@ export function createUnreadRelay(options: UnreadRelayOptions): UnreadRelay {
     );
   }
 
-  const limited = (c: Context): Response | null => {
-    if (!limiter) return null;
-    const waitMs = limiter.take(clientId(c.req.raw, connectionOf(c.req.raw, c.env)));
-    if (waitMs === 0) return null;
-    return errorBody(
-      429,
-      'rate-limited',
-      'Too many requests from this client.',
-      {},
-      retryAfter(waitMs),
-    );
+  const limited = (c: Context<RelayEnv>): Response | null => {
+    const waitMs = limiter?.take(client(c)) ?? 0;
+    return waitMs === 0 ? null : rateLimited(waitMs);
   };
   const invalidId = () =>
     errorBody(400, 'invalid-session-id', 'The session id must be session_ and a UUID.');
@@ -279,9 +324,13 @@ export function createUnreadRelay(options: UnreadRelayOptions): UnreadRelay {
     return json(200, { ...health, budget: await budget.report() });
   });
 
-  /** What both session routes start with: the rate limit, the id check and a read. */
+  /**
+   * What both session routes start with: the rate limit, the id check, `before` (the stream
+   * slot), the first-read limit and a read.
+   */
   const readSession = async (
-    c: Context,
+    c: Context<RelayEnv>,
+    before: () => Response | null = () => null,
   ): Promise<
     Response | { sessionId: string; outcome: Extract<ReadOutcome, { kind: 'count' }> }
   > => {
@@ -289,7 +338,18 @@ export function createUnreadRelay(options: UnreadRelayOptions): UnreadRelay {
     if (refused) return refused;
     const sessionId = normalizeSessionId(c.req.param('sessionId'));
     if (sessionId === null) return invalidId();
-    const outcome = await reader.read(sessionId);
+    const refusedSlot = before();
+    if (refusedSlot) return refusedSlot;
+    const admitted = (await firstReads?.admit(client(c), sessionId)) ?? (() => {});
+    if (typeof admitted === 'number') {
+      return rateLimited(admitted, 'Too many new sessions from this client.');
+    }
+    let outcome: ReadOutcome;
+    try {
+      outcome = await reader.read(sessionId);
+    } finally {
+      admitted();
+    }
     return outcome.kind === 'count' ? { sessionId, outcome } : outcomeError(outcome);
   };
 
@@ -305,11 +365,27 @@ export function createUnreadRelay(options: UnreadRelayOptions): UnreadRelay {
   });
 
   routes.get('/sessions/:sessionId/unread/stream', async (c) => {
-    const read = await readSession(c);
-    if (read instanceof Response) return read;
+    let release: (() => void) | undefined;
+    const claim = () => {
+      const slot = slots.claim(client(c));
+      if (typeof slot !== 'function') return streamRefused(slot);
+      release = slot;
+      return null;
+    };
+    let read: Awaited<ReturnType<typeof readSession>>;
+    try {
+      read = await readSession(c, claim);
+    } catch (error) {
+      release?.();
+      throw error;
+    }
+    if (read instanceof Response) {
+      release?.();
+      return read;
+    }
     const { sessionId, outcome } = read;
     const lastEventId = c.req.header('last-event-id') ?? null;
-    return eventStream({
+    return eventStream(c, {
       first: outcome.entry,
       stale: outcome.stale,
       lastEventId: lastEventId && lastEventId.length <= 32 ? lastEventId : null,
@@ -323,58 +399,28 @@ export function createUnreadRelay(options: UnreadRelayOptions): UnreadRelay {
       },
       onClose: (end) => {
         streams.delete(end);
+        release?.();
       },
-      headers: Object.fromEntries(c.res.headers),
     });
   });
 
-  routes.post('/webhooks/crisp', async (c) => {
-    const secret = s.webhookSecret;
-    if (secret === undefined) return errorBody(404, 'not-found', 'Web hooks are not configured.');
-    const text = await readCapped(c.req.raw, s.maxWebhookBytes);
-    if (text === null) {
-      return errorBody(
-        413,
-        'payload-too-large',
-        `A web hook body may hold ${s.maxWebhookBytes} bytes.`,
-      );
-    }
-    const timestamp = c.req.header('x-crisp-request-timestamp') ?? '';
-    const signature = c.req.header('x-crisp-signature') ?? '';
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    const forged = () =>
-      errorBody(401, 'invalid-signature', 'The web hook signature does not match.');
-    if (body === undefined || !/^\d{1,16}$/.test(timestamp)) return forged();
-    if (!(await verifyCrispSignature(secret, timestamp, body, signature))) return forged();
-    const age = Math.abs(s.now() - Number(timestamp));
-    if (age > s.webhookToleranceMs) {
-      return errorBody(
-        401,
-        'stale-webhook',
-        'The web hook timestamp is too old (or in the future).',
-      );
-    }
-    // A signed hook replayed within the tolerance window is acknowledged and ignored.
-    if (!(await store.acquire(`hook:${signature.toLowerCase()}`, s.webhookToleranceMs * 2))) {
-      return json(200, { ok: true, ignored: 'duplicate' });
-    }
-    const hook = readHook(body);
-    if (!hook || hook.websiteId !== websiteId) return json(200, { ok: true, ignored: 'website' });
-    if (!countEvents.has(hook.event)) return json(200, { ok: true, ignored: 'event' });
-    const sessionId = normalizeSessionId(hook.sessionId);
-    if (sessionId === null) return json(200, { ok: true, ignored: 'session' });
-    const outcome = await reader.hook(sessionId, watchers.has(sessionId));
-    // Nobody watches or caches it: marked changed, read on the next demand.
-    if (outcome === null) return json(200, { ok: true, count: null, deferred: true });
-    return json(200, {
-      ok: true,
-      count: outcome.kind === 'count' && !outcome.stale ? outcome.entry.count : null,
-    });
+  mountWebhookRoute(routes, {
+    secret: s.webhookSecret,
+    websiteId,
+    maxBytes: s.maxWebhookBytes,
+    toleranceMs: s.webhookToleranceMs,
+    now: s.now,
+    store,
+    client,
+    failedSignatures: s.failedSignatureLimit
+      ? new RateLimiter(s.failedSignatureLimit, s.now)
+      : null,
+    hook: async (sessionId) => {
+      const outcome = await reader.hook(sessionId, watchers.has(sessionId));
+      // Nobody watches or caches it: marked changed, read on the next demand.
+      if (outcome === null) return { count: null, deferred: true };
+      return { count: outcome.kind === 'count' && !outcome.stale ? outcome.entry.count : null };
+    },
   });
 
   app.notFound(() => errorBody(404, 'not-found', 'No such route.'));
@@ -405,43 +451,4 @@ export function createUnreadRelay(options: UnreadRelayOptions): UnreadRelay {
       return closed;
     },
   };
-}
-
-/** The fields of a Crisp web hook the relay needs, or `null`. */
-function readHook(body: unknown): { websiteId: string; event: string; sessionId: unknown } | null {
-  if (typeof body !== 'object' || body === null) return null;
-  const { website_id, event, data } = body as Record<string, unknown>;
-  if (typeof website_id !== 'string' || typeof event !== 'string') return null;
-  const sessionId =
-    typeof data === 'object' && data !== null
-      ? (data as Record<string, unknown>).session_id
-      : undefined;
-  return { websiteId: website_id.toLowerCase(), event, sessionId };
-}
-
-/** The body as text, or `null` past `maxBytes` (checked before and while reading). */
-async function readCapped(request: Request, maxBytes: number): Promise<string | null> {
-  const declared = Number(request.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) return null;
-  if (!request.body) return '';
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      return null;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
 }

@@ -1,3 +1,5 @@
+import type { Context } from 'hono';
+import { type SSEMessage, streamSSE } from 'hono/streaming';
 import type { CachedCount } from './types';
 
 export interface EventStreamOptions {
@@ -13,100 +15,104 @@ export interface EventStreamOptions {
   signal: AbortSignal;
   /** Called with the function that ends the stream (the relay calls it when it closes). */
   onOpen(end: () => void): void;
+  /** Called once when the stream ends, for whatever reason. */
   onClose(end: () => void): void;
-  headers: Record<string, string>;
 }
 
-const encoder = new TextEncoder();
-
-function countEvent(entry: CachedCount & { count: number }, stale: boolean): string {
-  const data = JSON.stringify({ count: entry.count, updatedAt: entry.readAt, stale });
-  return `event: count\nid: ${entry.changedAt}\ndata: ${data}\n\n`;
+function countEvent(entry: CachedCount & { count: number }, stale: boolean): SSEMessage {
+  return {
+    event: 'count',
+    id: String(entry.changedAt),
+    data: JSON.stringify({ count: entry.count, updatedAt: entry.readAt, stale }),
+  };
 }
 
 /**
- * A Server-Sent Events response of one session's count: an event at once (unless the client's
- * `Last-Event-ID` already names it), then one per change, with heartbeat comments. Every timer
- * and subscription ends when the client leaves.
+ * A Server-Sent Events response of one session's count (hono's `streamSSE`): an event at once
+ * (unless the client's `Last-Event-ID` already names it), then one per change, with heartbeat
+ * comments. Every timer and subscription ends when the client leaves or the relay closes.
  */
-export function eventStream(options: EventStreamOptions): Response {
-  let lastId = options.first.changedAt;
-  // A stale first count is sent again once read afresh, even unchanged, so the client knows.
-  let sentStale = false;
-  let closed = false;
-  let heartbeat: ReturnType<typeof setInterval> | undefined;
-  let unwatch: (() => void) | undefined;
-  let close: () => void = () => {};
-
-  const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const send = (text: string) => {
-        if (closed) return;
-        try {
-          controller.enqueue(encoder.encode(text));
-        } catch {
+export function eventStream(c: Context, options: EventStreamOptions): Response {
+  const response = streamSSE(
+    c,
+    (stream) =>
+      new Promise<void>((ended) => {
+        let lastId = options.first.changedAt;
+        // A stale first count is sent again once read afresh, even unchanged, so the client knows.
+        let sentStale = false;
+        let closed = false;
+        let heartbeat: ReturnType<typeof setInterval> | undefined;
+        let unwatch: (() => void) | undefined;
+        // Writes are chained so that the last one (`gone`) lands before the stream is closed;
+        // hono's `write` never rejects.
+        let written: Promise<unknown> = Promise.resolve();
+        const send = (message: SSEMessage) => {
+          if (!closed) written = written.then(() => stream.writeSSE(message));
+        };
+        // Comments and a bare `retry:` are written as they are: `writeSSE` always adds a `data:`
+        // line, which EventSource would deliver as an empty message.
+        const write = (text: string) => {
+          if (!closed) written = written.then(() => stream.write(text));
+        };
+        const close = () => {
+          if (closed) return;
+          closed = true;
+          clearInterval(heartbeat);
+          unwatch?.();
+          options.signal.removeEventListener('abort', close);
+          options.onClose(close);
+          // streamSSE closes the response once this callback's promise settles. A client that
+          // left has its writes dropped at once, so waiting for them cannot hang.
+          if (stream.aborted || options.signal.aborted) ended();
+          else void written.then(() => ended());
+        };
+        options.onOpen(close);
+        if (options.signal.aborted) {
           close();
+          return;
         }
-      };
-      close = () => {
-        if (closed) return;
-        closed = true;
-        clearInterval(heartbeat);
-        unwatch?.();
-        options.signal.removeEventListener('abort', close);
-        try {
-          controller.close();
-        } catch {
-          // Already closed or cancelled by the reader.
+        options.signal.addEventListener('abort', close, { once: true });
+        stream.onAbort(close);
+
+        write(`retry: ${options.retryMs}\n\n`);
+        if (options.lastEventId !== String(options.first.changedAt)) {
+          send(countEvent(options.first, options.stale));
+          sentStale = options.stale;
         }
-        options.onClose(close);
-      };
-      options.onOpen(close);
-      if (options.signal.aborted) {
-        close();
-        return;
-      }
-      options.signal.addEventListener('abort', close, { once: true });
-
-      send(`retry: ${options.retryMs}\n\n`);
-      if (options.lastEventId !== String(options.first.changedAt)) {
-        send(countEvent(options.first, options.stale));
-        sentStale = options.stale;
-      }
-      heartbeat = setInterval(() => send(': ping\n\n'), options.heartbeatMs);
-      options
-        .watch((entry) => {
-          if (entry.count === null) {
-            send('event: gone\ndata: {"error":"session-not-found"}\n\n');
-            close();
-            return;
-          }
-          if (entry.changedAt < lastId || (entry.changedAt === lastId && !sentStale)) return;
-          lastId = entry.changedAt;
-          sentStale = false;
-          send(countEvent(entry as CachedCount & { count: number }, false));
-        })
-        .then(
-          (stop) => {
-            if (closed) stop();
-            else unwatch = stop;
-          },
-          () => close(),
-        );
-    },
-    cancel() {
-      close();
-    },
-  });
-
-  return new Response(stream, {
-    status: 200,
-    headers: {
-      ...options.headers,
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-store, no-transform',
-      // nginx buffers responses unless told not to, which would hold events back.
-      'X-Accel-Buffering': 'no',
-    },
-  });
+        heartbeat = setInterval(() => write(': ping\n\n'), options.heartbeatMs);
+        options
+          .watch((entry) => {
+            if (entry.count === null) {
+              send({ event: 'gone', data: '{"error":"session-not-found"}' });
+              close();
+              return;
+            }
+            if (entry.changedAt < lastId || (entry.changedAt === lastId && !sentStale)) return;
+            lastId = entry.changedAt;
+            sentStale = false;
+            send(countEvent(entry as CachedCount & { count: number }, false));
+          })
+          .then(
+            (stop) => {
+              if (closed) stop();
+              else unwatch = stop;
+            },
+            () => close(),
+          );
+      }),
+  );
+  // Set on the response and on the context: when a middleware (CORS) has touched the context's
+  // response, hono copies its headers over the one the route returns.
+  const header = (name: string, value?: string) => {
+    c.header(name, value);
+    if (value === undefined) response.headers.delete(name);
+    else response.headers.set(name, value);
+  };
+  // streamSSE adds `Connection: keep-alive`: meaningless in HTTP/1.1 (the default) and forbidden
+  // in HTTP/2, where a browser drops the stream when a front passes it through.
+  header('Connection');
+  header('Cache-Control', 'no-store, no-transform');
+  // nginx buffers responses unless told not to, which would hold events back.
+  header('X-Accel-Buffering', 'no');
+  return response;
 }

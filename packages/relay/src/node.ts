@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { misconfigured } from '@crisp-unread/core';
 import { serve } from '@hono/node-server';
 import type { UnreadRelay, UnreadRelayOptions } from './types';
 
@@ -61,12 +62,26 @@ export async function serveUnreadRelay(
   };
 }
 
+/** `RELAY_TRUST_PROXY`: `1`/`true` (one proxy), a number of hops, or `0`/`false`/unset. */
+function trustProxyFromEnv(value: string | undefined): boolean | number {
+  const text = value?.trim().toLowerCase() ?? '';
+  if (text === '' || text === 'false' || text === '0') return false;
+  if (text === 'true' || text === '1') return true;
+  if (/^\d{1,2}$/.test(text)) return Number(text);
+  return misconfigured(
+    '`RELAY_TRUST_PROXY` must be true, false or a number of proxy hops.',
+    'crisp-unread relay',
+  );
+}
+
 /**
  * Relay options from environment variables: `CRISP_WEBSITE_ID`, `CRISP_IDENTIFIER`, `CRISP_KEY`
  * (required), `CRISP_TIER`, `CRISP_API_URL`, `CRISP_WEBHOOK_SECRET`, `RELAY_TTL_MS`,
  * `RELAY_DAILY_BUDGET`, `RELAY_SAFETY_REFRESH_MS`, `RELAY_FAILURE_MEMORY_MS`,
  * `RELAY_ALLOWED_ORIGINS` (comma-separated, or `*`), `RELAY_BASE_PATH`, `RELAY_TRUST_PROXY`
- * (`1`/`true`).
+ * (`1`/`true`, or a number of proxy hops), `RELAY_MAX_STREAMS`, `RELAY_MAX_STREAMS_PER_CLIENT`.
+ * Throws `misconfigured` naming the variable for a bad value;
+ * `createUnreadRelay(() => relayOptionsFromEnv())` reads them on the first request instead.
  */
 export function relayOptionsFromEnv(
   env: Record<string, string | undefined> = process.env,
@@ -75,7 +90,8 @@ export function relayOptionsFromEnv(
     const value = env[name];
     if (value === undefined || value === '') return undefined;
     const parsed = Number(value);
-    if (!Number.isFinite(parsed)) throw new TypeError(`${name} must be a number.`);
+    if (!Number.isFinite(parsed))
+      misconfigured(`\`${name}\` must be a number.`, 'crisp-unread relay');
     return parsed;
   };
   const origins = env.RELAY_ALLOWED_ORIGINS?.trim();
@@ -99,7 +115,9 @@ export function relayOptionsFromEnv(
             .map((origin) => origin.trim())
             .filter(Boolean),
     basePath: env.RELAY_BASE_PATH || undefined,
-    trustProxy: env.RELAY_TRUST_PROXY === '1' || env.RELAY_TRUST_PROXY === 'true',
+    trustProxy: trustProxyFromEnv(env.RELAY_TRUST_PROXY),
+    maxStreams: number('RELAY_MAX_STREAMS'),
+    maxStreamsPerClient: number('RELAY_MAX_STREAMS_PER_CLIENT'),
   };
 }
 

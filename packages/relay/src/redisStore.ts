@@ -1,4 +1,4 @@
-import { UnreadError } from '@crisp-unread/core';
+import { misconfigured as coreMisconfigured } from '@crisp-unread/core';
 import { memoryStore } from './memoryStore';
 import type {
   CachedCount,
@@ -110,9 +110,8 @@ return 1
 const budgetKeepMs = 2 * 86_400_000;
 const remoteRetainMs = 86_400_000;
 
-function misconfigured(message: string): never {
-  throw new UnreadError('misconfigured', `crisp-unread relay: redisStore: ${message}`);
-}
+const misconfigured = (message: string): never =>
+  coreMisconfigured(message, 'crisp-unread relay: redisStore');
 
 function randomId(): string {
   return globalThis.crypto.randomUUID();

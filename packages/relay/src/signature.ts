@@ -52,6 +52,26 @@ export async function verifyCrispSignature(
   return crypto.subtle.verify('HMAC', await hmacKey(secret), bytes, signedText(timestamp, body));
 }
 
+/**
+ * Checks an `X-Crisp-Signature` against the body's bytes as received: `"[" + timestamp + ";"`,
+ * the bytes, `"]"`. Nothing is parsed, so no nesting or size of the body can make it throw.
+ */
+export async function verifyCrispSignatureBytes(
+  secret: string,
+  timestamp: string,
+  body: Uint8Array,
+  signature: string,
+): Promise<boolean> {
+  const mac = hexBytes(signature);
+  if (!mac) return false;
+  const head = encoder.encode(`[${timestamp};`);
+  const signed = new Uint8Array(head.byteLength + body.byteLength + 1);
+  signed.set(head, 0);
+  signed.set(body, head.byteLength);
+  signed[signed.byteLength - 1] = 0x5d; // ']'
+  return crypto.subtle.verify('HMAC', await hmacKey(secret), mac, signed);
+}
+
 function hexBytes(hex: string): Uint8Array<ArrayBuffer> | null {
   if (!/^[0-9a-f]{64}$/i.test(hex)) return null;
   const bytes = new Uint8Array(32);

@@ -212,13 +212,38 @@ export interface UnreadRelayOptions {
   /** The per-client rate limit, or `false` for none. Defaults to `{ burst: 60, perSecond: 1 }`. */
   rateLimit?: RateLimitOptions | false;
   /**
-   * Trust `X-Forwarded-For` (its first entry) as the client address: only behind a proxy that
-   * sets it. Defaults to `false`.
+   * A second, smaller bucket per client, taken only by reads of a session the store holds no
+   * count for (each such read costs an upstream call and a unit of the daily budget): a client
+   * cycling through made-up or harvested session ids is refused with 429 `rate-limited` long
+   * before the budget feels it. `false` for none. Defaults to `{ burst: 20, perSecond: 0.1 }`.
    */
-  trustProxy?: boolean;
+  firstReadLimit?: RateLimitOptions | false | undefined;
   /**
-   * Names the client a request comes from, for the rate limit. Defaults to the first
-   * `X-Forwarded-For` entry with `trustProxy`, else the connection address where the runtime
+   * A bucket per client taken by each web hook whose signature fails; while it is empty the
+   * client's hooks are answered 429 `rate-limited` before their body is read or verified.
+   * `false` for none. Defaults to `{ burst: 10, perSecond: 0.1 }`.
+   */
+  failedSignatureLimit?: RateLimitOptions | false | undefined;
+  /**
+   * SSE streams one client may hold open at once; past it 429 `too-many-streams` with
+   * `Retry-After`. Defaults to `20`.
+   */
+  maxStreamsPerClient?: number | undefined;
+  /**
+   * SSE streams the relay holds open at once, all clients together (each is a socket and a file
+   * descriptor); past it 503 `too-many-streams` with `Retry-After`. Defaults to `5000`.
+   */
+  maxStreams?: number | undefined;
+  /**
+   * Trust `X-Forwarded-For` as the client address: only behind proxies that append to it. `true`
+   * takes its right-most entry (the peer your one proxy saw; entries to its left are written by
+   * the client and can be anything); a number `N` takes the N-th entry from the right, for `N`
+   * trusted proxies in a row (`true` is `1`). Defaults to `false`.
+   */
+  trustProxy?: boolean | number;
+  /**
+   * Names the client a request comes from, for every per-client limit. Defaults to the
+   * `X-Forwarded-For` entry `trustProxy` picks, else the connection address where the runtime
    * gives it, else one bucket shared by everyone.
    */
   clientId?: (request: Request, connection: ConnectionInfo) => string;

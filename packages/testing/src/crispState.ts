@@ -165,6 +165,8 @@ export class CrispState {
   }
 }
 
+// Not core's `misconfigured`: the emulator stands in for Crisp and must not depend on core, the
+// code it tests; its errors are plain TypeErrors about the emulator's own options.
 function fail(option: string, expected: string, value: unknown): never {
   throw new TypeError(`crisp emulator: ${option} must be ${expected}, got ${describeValue(value)}`);
 }

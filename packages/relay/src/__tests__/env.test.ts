@@ -10,7 +10,7 @@ describe('relayOptionsFromEnv', () => {
     expect(unset.safetyRefreshMs).toBeUndefined();
     expect(unset.failureMemoryMs).toBeUndefined();
     expect(() => relayOptionsFromEnv({ RELAY_FAILURE_MEMORY_MS: 'soon' })).toThrow(
-      'RELAY_FAILURE_MEMORY_MS must be a number.',
+      '`RELAY_FAILURE_MEMORY_MS` must be a number.',
     );
   });
 });

@@ -54,6 +54,8 @@ describe('event-driven freshness (web hooks configured)', () => {
       ttlMs: 20,
       safetyRefreshMs: 3000,
       dailyBudget: 100,
+      // One client holds the 40 streams.
+      maxStreamsPerClient: 40,
     });
     const harness = h;
     const sessions = Array.from({ length: 20 }, () =>

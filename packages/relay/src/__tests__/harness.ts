@@ -39,7 +39,10 @@ export async function startHarness(
   const logs: string[] = [];
   const relay = createUnreadRelay({
     ...emulator.restOptions(website),
+    // Per-client limits have their own tests (clientLimits.test.ts); elsewhere every request
+    // comes from 127.0.0.1 and would share one bucket.
     rateLimit: false,
+    firstReadLimit: false,
     log: (line) => logs.push(line),
     ...(webhook ? { webhookSecret } : {}),
     ...relayOptions,

@@ -123,15 +123,17 @@ describe('GET /sessions/{id}/unread', () => {
     expect(await refused.json()).toMatchObject({ error: 'rate-limited' });
   });
 
-  it('keys the rate limit on X-Forwarded-For only with trustProxy', async () => {
+  it('keys the rate limit on the right-most X-Forwarded-For entry with trustProxy: true', async () => {
     h = await startHarness({ rateLimit: { burst: 1, perSecond: 0.001 }, trustProxy: true });
-    const as = (ip: string) =>
+    // What a client sends, then what the one trusted proxy appends: the peer it saw.
+    const as = (spoofed: string, peer: string) =>
       h!.get(`/sessions/${h!.sessionId}/unread`, {
-        headers: { 'X-Forwarded-For': `${ip}, 10.0.0.1` },
+        headers: { 'X-Forwarded-For': `${spoofed}, ${peer}` },
       });
-    expect((await as('203.0.113.1')).status).toBe(200);
-    expect((await as('203.0.113.1')).status).toBe(429);
-    expect((await as('203.0.113.2')).status).toBe(200);
+    expect((await as('203.0.113.1', '198.51.100.1')).status).toBe(200);
+    // A new spoofed entry each time does not buy a new bucket.
+    expect((await as('203.0.113.2', '198.51.100.1')).status).toBe(429);
+    expect((await as('203.0.113.1', '198.51.100.2')).status).toBe(200);
   });
 
   it('maps upstream 401 and 403 to 502 upstream-unauthorized / upstream-forbidden, never echoing the key', async () => {

@@ -35,6 +35,27 @@ describe('GET /sessions/{id}/unread/stream', () => {
     await sse.cancel();
   });
 
+  it('answers SSE headers that no proxy buffers or transforms and that HTTP/2 accepts, with or without CORS', async () => {
+    for (const allowedOrigins of [[], ['https://shop.example']]) {
+      h = await startHarness({ allowedOrigins });
+      const response = await h.relay.fetch(
+        new Request(h.url(streamPath(h)), { headers: { Origin: 'https://shop.example' } }),
+      );
+      expect(response.status).toBe(200);
+      expect(response.headers.get('access-control-allow-origin')).toBe(
+        allowedOrigins.length > 0 ? 'https://shop.example' : null,
+      );
+      expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      expect(response.headers.get('cache-control')).toBe('no-store, no-transform');
+      expect(response.headers.get('x-accel-buffering')).toBe('no');
+      expect(response.headers.get('connection')).toBeNull();
+      await response.body?.cancel();
+      await waitFor(() => h!.relay.stats().streams === 0);
+      await h.close();
+      h = undefined;
+    }
+  });
+
   it('does not resend the same count when Last-Event-ID names it', async () => {
     h = await startHarness({ webhook: true, ttlMs: 3_600_000 });
     const first = sseReader(await h.get(streamPath(h)));
@@ -61,7 +82,7 @@ describe('GET /sessions/{id}/unread/stream', () => {
   });
 
   it('refreshes at the TTL while streams are open: one upstream call per TTL for any number of streams', async () => {
-    h = await startHarness({ ttlMs: 100 });
+    h = await startHarness({ ttlMs: 100, maxStreamsPerClient: 25 });
     const harness = h;
     const streams = await Promise.all(
       Array.from({ length: 25 }, async () => sseReader(await harness.get(streamPath(harness)))),
