@@ -480,8 +480,7 @@ function summarize(input: {
         if (showing) latencies.push(0);
         else if (hit && hit[0] < nextChange && hit[0] < view.closeAt) {
           latencies.push(hit[0] - at < missAfterMs ? hit[0] - at : Number.POSITIVE_INFINITY);
-        }
-        else if (Math.min(nextChange, view.closeAt) - at >= missAfterMs) {
+        } else if (Math.min(nextChange, view.closeAt) - at >= missAfterMs) {
           latencies.push(Number.POSITIVE_INFINITY);
         }
       }
