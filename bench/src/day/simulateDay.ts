@@ -74,6 +74,8 @@ export interface DayResult {
   readonly countlessViews: number;
   /** Page views that showed `stale: true` at some point. */
   readonly staleViews: number;
+  /** The pages' requests that were refused, by status and error code (`503 budget-exhausted`). */
+  readonly refusals: Record<string, number>;
   readonly peakOpenPages: number;
   /** Real seconds the simulation took. */
   readonly seconds: number;
@@ -144,6 +146,7 @@ export async function simulateDay(options: {
   const shownViews: Shown[] = [];
   const viewsBySession = new Map<string, Shown[]>();
   const open = new Set<() => void>();
+  const refusals: Record<string, number> = {};
   try {
     const store = memoryStore();
     // The returning visitors' counts, as the relay stored them on earlier days.
@@ -175,7 +178,21 @@ export async function simulateDay(options: {
         live.add(made);
         signal.addEventListener('abort', () => live.delete(made), { once: true });
       }
-      return track(built.fetch(made));
+      return track(built.fetch(made)).then((response) => {
+        if (response.status >= 400 && address.startsWith('10.')) {
+          void response
+            .clone()
+            .json()
+            .then(
+              (body: { error?: string }) => `${response.status} ${body.error ?? ''}`,
+              () => String(response.status),
+            )
+            .then((key) => {
+              refusals[key] = (refusals[key] ?? 0) + 1;
+            });
+        }
+        return response;
+      });
     };
 
     // A page: a store on crispRelay, as the examples run it, with the visitor's address.
@@ -298,6 +315,7 @@ export async function simulateDay(options: {
     truth,
     viewsBySession,
     shownViews,
+    refusals,
     day,
     budgetMark: options.budgetMark ?? null,
     seconds: (performance.now() - began) / 1000,
@@ -407,6 +425,7 @@ function summarize(input: {
   truth: Map<string, [number, number][]>;
   viewsBySession: Map<string, Shown[]>;
   shownViews: Shown[];
+  refusals: Record<string, number>;
   day: Day;
   budgetMark: number | null;
   seconds: number;
@@ -496,6 +515,7 @@ function summarize(input: {
     currentViews,
     countlessViews,
     staleViews,
+    refusals: input.refusals,
     peakOpenPages: input.day.peakOpenPages,
     seconds: input.seconds,
   };

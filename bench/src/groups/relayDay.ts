@@ -34,6 +34,11 @@ function describe(result: DayResult, scale: number): string {
     `${result.latencies.length} event->page samples (p50 ${shownMs(percentile(result.latencies, 50))} ms, ` +
     `${result.latencies.filter((ms) => !Number.isFinite(ms)).length} not shown within ${missAfterMs / 1000} s), ` +
     `${result.countlessViews} views without a count, ${result.staleViews} showing stale, ` +
+    `pages' requests refused: ${
+      Object.entries(result.refusals)
+        .map(([why, n]) => `${n} × ${why}`)
+        .join(', ') || 'none'
+    }, ` +
     `${round(result.seconds, 1)} s to simulate`
   );
 }
