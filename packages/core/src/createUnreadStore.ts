@@ -15,9 +15,11 @@ import { isBrowser } from './environment';
 import { isUnreadError, misconfigured, UnreadError } from './errors';
 import { describeValue, isSessionId } from './ids';
 import { unreadQueryKey } from './queryKey';
+import { toReading } from './reading';
 import { plan } from './schedule';
 import type {
   RetryOptions,
+  UnreadReading,
   UnreadSource,
   UnreadState,
   UnreadStore,
@@ -48,6 +50,9 @@ interface SessionWatch {
   markAsRead(): Promise<void>;
 }
 
+/** A count's cache data: what the store writes, or a plain count the app wrote (a fresh one). */
+type CacheData = UnreadReading | number;
+
 type Listener = Pick<Subscriber<UnreadState>, 'next'> & { complete?(): void };
 type Teardown = () => void;
 
@@ -57,6 +62,7 @@ const idleState: UnreadState = Object.freeze({
   error: null,
   sessionId: null,
   updatedAt: null,
+  stale: false,
 });
 
 const noop = () => {};
@@ -109,7 +115,7 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
      * (`scheduleGc` is protected in the typings only).
      */
     const own = () => {
-      const built = cache.build<number, UnreadError, number, readonly unknown[]>(
+      const built = cache.build<CacheData, UnreadError, CacheData, readonly unknown[]>(
         queryClient,
         queryOptions,
       );
@@ -172,7 +178,7 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
       if (superseded()) return;
       clearTimeout(timeout);
       timeout = undefined;
-      const current: QueryState<number, UnreadError> = query.state;
+      const current: QueryState<CacheData, UnreadError> = query.state;
       setState(deriveState(sessionId, current));
       if (superseded()) return;
       if (
@@ -221,11 +227,11 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
         try {
           await queryClient.cancelQueries({ queryKey, exact: true });
           const before = query.state;
-          queryClient.setQueryData(queryKey, 0);
+          queryClient.setQueryData<UnreadReading>(queryKey, { count: 0, stale: false });
           try {
             await source.markAsRead(sessionId, { signal: new AbortController().signal });
           } catch (error) {
-            if (before.data !== undefined && query.state.data === 0) {
+            if (before.data !== undefined && toReading(query.state.data)?.count === 0) {
               queryClient.setQueryData(queryKey, before.data, { updatedAt: before.dataUpdatedAt });
             }
             throw toUnreadError(error);
@@ -266,19 +272,13 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
       stopWatch?.();
       stopWatch = undefined;
       if (sessionId === null) {
-        setState({
-          count: null,
-          status: 'no-session',
-          error: null,
-          sessionId: null,
-          updatedAt: null,
-        });
+        setState({ ...idleState, status: 'no-session' });
       } else if (!isSessionId(sessionId)) {
         const error = new UnreadError(
           'misconfigured',
           `crisp-unread: the session id must be session_<uuid>, got ${describeValue(sessionId)}.`,
         );
-        setState({ count: null, status: 'error', error, sessionId: null, updatedAt: null });
+        setState({ ...idleState, status: 'error', error });
       } else {
         let dropped = false;
         const drop = () => {
@@ -293,7 +293,12 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
     const fail = (error: unknown) => {
       stopWatch?.();
       stopWatch = undefined;
-      setState({ status: 'error', error: toUnreadError(error, 'misconfigured'), count: null });
+      setState({
+        status: 'error',
+        error: toUnreadError(error, 'misconfigured'),
+        count: null,
+        stale: false,
+      });
     };
     const unsubscribe = config.sessions(show, fail);
     return () => {
@@ -559,15 +564,16 @@ function openPushes(
     stopConnection = () => end(undefined, 0);
     try {
       subscription = source.watch!(sessionId, { signal: controller.signal }).subscribe({
-        next(count) {
+        next(value) {
           if (done) return;
-          if (!isCount(count)) {
+          const reading = toReading(value);
+          if (!reading) {
             return end(
               new UnreadError('invalid-response', `The ${source.kind} source pushed ${notACount}.`),
             );
           }
           failures = 0;
-          config.queryClient.setQueryData(queryKey, count);
+          config.queryClient.setQueryData<UnreadReading>(queryKey, reading);
           setLive(true);
         },
         error: (error: unknown) => end(error),
@@ -589,25 +595,22 @@ function openPushes(
 
 const notACount = 'a count that is not a non-negative integer';
 
-function isCount(value: unknown): value is number {
-  return Number.isInteger(value) && (value as number) >= 0;
-}
-
 async function readCount(
   source: UnreadSource,
   sessionId: string,
   signal: AbortSignal,
-): Promise<number> {
-  let count: unknown;
+): Promise<UnreadReading> {
+  let value: unknown;
   try {
-    count = await source.read(sessionId, { signal });
+    value = await source.read(sessionId, { signal });
   } catch (error) {
     throw toUnreadError(error);
   }
-  if (!isCount(count)) {
+  const reading = toReading(value);
+  if (!reading) {
     throw new UnreadError('invalid-response', `The ${source.kind} source gave ${notACount}.`);
   }
-  return count;
+  return reading;
 }
 
 function toUnreadError(
@@ -624,24 +627,26 @@ function toUnreadError(
 
 function deriveState(
   sessionId: string,
-  query: QueryState<number, UnreadError>,
+  query: QueryState<CacheData, UnreadError>,
 ): Partial<UnreadState> {
   const updatedAt = query.dataUpdatedAt > 0 ? query.dataUpdatedAt : null;
+  const reading = toReading(query.data);
   const error = query.status === 'error' ? query.error : null;
   if (error) {
     const gone = error.code === 'session-not-found';
     return {
       sessionId,
-      count: gone ? null : (query.data ?? null),
+      count: gone ? null : (reading?.count ?? null),
       status: gone ? 'no-session' : 'error',
       error,
       updatedAt,
+      stale: !gone && !!reading?.stale,
     };
   }
   if (query.status === 'success') {
     return { sessionId, count: query.data ?? null, status: 'ready', error: null, updatedAt };
   }
-  return { sessionId, count: null, status: 'loading', error: null, updatedAt: null };
+  return { ...idleState, sessionId, status: 'loading' };
 }
 
 function resolveOptions(options: UnreadStoreOptions): ResolvedOptions {

@@ -2,6 +2,8 @@ import type { QueryClient, QueryState } from '@tanstack/query-core';
 import { mapFor } from './defaultQueryClient';
 import { isBrowser } from './environment';
 import { UnreadError, type UnreadErrorCode } from './errors';
+import { toReading } from './reading';
+import type { UnreadReading } from './types';
 
 /** The part of `navigator.locks` the leader election uses. */
 export interface LockManagerLike {
@@ -92,8 +94,9 @@ type Join = (onChange: () => void) => CrossTabLink;
 const groups = /* @__PURE__ */ new WeakMap<QueryClient, Map<string, Join>>();
 
 /** When a state last settled: its last read, or its failure while it is failed. */
-const settledAt = (state: SharedState) =>
-  Math.max(state.dataUpdatedAt, state.error ? state.errorUpdatedAt : 0);
+const settledAt = (
+  state: Pick<SharedState, 'dataUpdatedAt' | 'errorUpdatedAt'> & { error?: unknown },
+) => Math.max(state.dataUpdatedAt, state.error ? state.errorUpdatedAt : 0);
 
 /**
  * Joins the tabs that watch `queryKey`, one group per query client and key in a tab. Returns
@@ -125,7 +128,7 @@ export function joinCrossTab(
     const { locks, isVisible, random } = env;
     const id = random();
     const cache = client.getQueryCache();
-    const current = () => cache.get<number, UnreadError>(queryHash);
+    const current = () => cache.get<UnreadReading | number, UnreadError>(queryHash);
     const listeners = new Set<() => void>();
     // Claims and steals wait a random moment, so that several candidate tabs rarely all move at once.
     const quickMs = Math.min(100, intervalMs / 4);
@@ -139,11 +142,13 @@ export function joinCrossTab(
     const post = (type: Message['type'], body?: Message['body']) =>
       channel.postMessage({ type, from: id, body });
     const announce = () => post('l', isVisible());
-    const sendState = (state: QueryState<number, UnreadError> | undefined) => {
+    const sendState = (state: QueryState<UnreadReading | number, UnreadError> | undefined) => {
       const error = state?.error;
       if (state) {
+        const reading = toReading(state.data);
         post('s', {
-          data: state.data,
+          data: reading?.count,
+          stale: reading?.stale,
           dataUpdatedAt: state.dataUpdatedAt,
           errorUpdatedAt: state.errorUpdatedAt,
           error: error && { ...error, message: error.message },
@@ -211,7 +216,14 @@ export function joinCrossTab(
         } else if (type === 'b') {
           if (!leader && !locks) claimSoon();
         } else if (type === 's') {
-          const { data: count, dataUpdatedAt, errorUpdatedAt, error } = body || ({} as SharedState);
+          const {
+            data: count,
+            stale,
+            dataUpdatedAt,
+            errorUpdatedAt,
+            error,
+          } = body || ({} as SharedState);
+          const reading = count === undefined ? undefined : { count, stale: stale === true };
           const query = current();
           const local = query?.state;
           if (
@@ -224,13 +236,13 @@ export function joinCrossTab(
             // A newer read than this tab's: a count, or a failure (with the count from before it).
             settledAt(body) > settledAt(local)
           ) {
-            if (!error) client.setQueryData(queryKey, count, { updatedAt: dataUpdatedAt });
+            if (!error) client.setQueryData(queryKey, reading, { updatedAt: dataUpdatedAt });
             else {
               const failure = new UnreadError(error.code, error.message, error);
               query.setState({
                 ...local,
                 ...(dataUpdatedAt > local.dataUpdatedAt && {
-                  data: count,
+                  data: reading,
                   dataUpdatedAt,
                   dataUpdateCount: local.dataUpdateCount + 1,
                 }),

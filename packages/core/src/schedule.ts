@@ -12,7 +12,7 @@ export type Plan =
 
 export interface PlanInput {
   now: number;
-  state: QueryState<number, UnreadError>;
+  state: QueryState<unknown, UnreadError>;
   /** The backoff delay chosen for the current error (random, so chosen once per error). */
   errorDelayMs: number | undefined;
   active: boolean;

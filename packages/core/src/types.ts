@@ -19,6 +19,19 @@ export interface UnreadState {
   readonly sessionId: string | null;
   /** When the count was last read successfully (epoch ms), or `null`. */
   readonly updatedAt: number | null;
+  /**
+   * `true` while the count shown is one the source could not refresh (the relay answered it
+   * stale: Crisp failed, paused it or its budget is spent); `false` from every other source.
+   */
+  readonly stale: boolean;
+}
+
+/** One count as a source gives it: the count, and whether the source could not refresh it. */
+export interface UnreadReading {
+  /** Unread messages: a whole number from 0. */
+  readonly count: number;
+  /** `true` when the source served a count it could not refresh (see `UnreadState.stale`). */
+  readonly stale: boolean;
 }
 
 /** What a source gets for one read. */
@@ -39,8 +52,11 @@ export interface UnreadSource {
    * Stores whose sources share a scope share cached counts and in-flight reads.
    */
   readonly scope: string;
-  /** Reads one session's unread count. Rejects with an `UnreadError` (never with a raw error). */
-  read(sessionId: string, context: SourceReadContext): Promise<number>;
+  /**
+   * Reads one session's unread count: a plain count is a fresh one. Rejects with an `UnreadError`
+   * (never with a raw error).
+   */
+  read(sessionId: string, context: SourceReadContext): Promise<number | UnreadReading>;
   /** Marks the visitor's messages as read, where the source can. Rejects with an `UnreadError`. */
   markAsRead?(sessionId: string, context: SourceReadContext): Promise<void>;
   /**
@@ -49,7 +65,7 @@ export interface UnreadSource {
    * polling — and re-opens the stream with backoff — when the stream errors or ends. One stream per
    * session and `QueryClient`, however many stores watch it.
    */
-  watch?(sessionId: string, context: SourceReadContext): Observable<number>;
+  watch?(sessionId: string, context: SourceReadContext): Observable<number | UnreadReading>;
   /**
    * The visitor's session as the source knows it (the chatbox does). Used when the store is given
    * no `sessionId`.

@@ -1,4 +1,4 @@
-import { isUnreadError, type UnreadSource } from '@crisp-unread/core';
+import { type CrispRestSource, isUnreadError } from '@crisp-unread/core';
 import { type Budget, dayMs } from './budget';
 import type { FailureMemory } from './failureMemory';
 import { isFresh, shareOf } from './freshness';
@@ -17,7 +17,7 @@ export type ReadOutcome =
   | { readonly kind: 'failed'; readonly failure: UpstreamFailure };
 
 export interface CountReaderSettings {
-  source: UnreadSource;
+  source: CrispRestSource;
   store: RelayStore;
   budget: Budget;
   gate: UpstreamGate;

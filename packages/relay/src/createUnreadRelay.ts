@@ -147,6 +147,7 @@ function resolveOptions(options: UnreadRelayOptions) {
       burst: 10,
       perSecond: 0.1,
     }),
+    ...economySettings(settings),
   };
 }
 

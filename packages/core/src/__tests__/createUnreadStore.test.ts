@@ -514,7 +514,7 @@ describe('createUnreadStore', () => {
       const seen: unknown[] = [];
       const observer = new QueryObserver(client, { queryKey: s.queryKey!, enabled: false });
       const stopObserving = observer.subscribe((result) => seen.push(result.data));
-      expect(observer.getCurrentResult().data).toBe(5);
+      expect(observer.getCurrentResult().data).toEqual({ count: 5, stale: false });
       subscription.unsubscribe();
       await vi.advanceTimersByTimeAsync(5000);
       // The store let go, the app still observes: the entry stays.
