@@ -36,6 +36,8 @@ export interface CrispRestOptions {
 export interface CrispRestSource extends UnreadSource {
   readonly kind: 'crisp-rest';
   readonly websiteId: string;
+  /** Crisp answers a fresh count, never a stale one. */
+  read(sessionId: string, context: SourceReadContext): Promise<number>;
   markAsRead(sessionId: string, context: SourceReadContext): Promise<void>;
 }
 

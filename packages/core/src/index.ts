@@ -39,6 +39,7 @@ export { unreadQueryKey, unreadQueryRoot } from './queryKey';
 export type {
   RetryOptions,
   SourceReadContext,
+  UnreadReading,
   UnreadSource,
   UnreadState,
   UnreadStatus,

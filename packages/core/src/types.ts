@@ -19,6 +19,18 @@ export interface UnreadState {
   readonly sessionId: string | null;
   /** When the count was last read successfully (epoch ms), or `null`. */
   readonly updatedAt: number | null;
+  /**
+   * True while the count shown is one the source could not refresh (the relay answered
+   * `stale: true`); false for every other read.
+   */
+  readonly stale: boolean;
+}
+
+/** One read of a count, as a source gives it and as the query cache holds it. */
+export interface UnreadReading {
+  readonly count: number;
+  /** The source could not refresh this count and gave the last one it had. */
+  readonly stale: boolean;
 }
 
 /** What a source gets for one read. */
@@ -39,8 +51,11 @@ export interface UnreadSource {
    * Stores whose sources share a scope share cached counts and in-flight reads.
    */
   readonly scope: string;
-  /** Reads one session's unread count. Rejects with an `UnreadError` (never with a raw error). */
-  read(sessionId: string, context: SourceReadContext): Promise<number>;
+  /**
+   * Reads one session's unread count: a count, or a reading that says whether it is stale.
+   * Rejects with an `UnreadError` (never with a raw error).
+   */
+  read(sessionId: string, context: SourceReadContext): Promise<number | UnreadReading>;
   /** Marks the visitor's messages as read, where the source can. Rejects with an `UnreadError`. */
   markAsRead?(sessionId: string, context: SourceReadContext): Promise<void>;
   /**
@@ -49,7 +64,7 @@ export interface UnreadSource {
    * polling — and re-opens the stream with backoff — when the stream errors or ends. One stream per
    * session and `QueryClient`, however many stores watch it.
    */
-  watch?(sessionId: string, context: SourceReadContext): Observable<number>;
+  watch?(sessionId: string, context: SourceReadContext): Observable<number | UnreadReading>;
   /**
    * The visitor's session as the source knows it (the chatbox does). Used when the store is given
    * no `sessionId`.

@@ -52,10 +52,10 @@ describe('plan', () => {
     });
   });
 
-  it('reads at once when the entry was invalidated', () => {
+  it('leaves an invalidated entry to query-core, which refetches the queries it sees active', () => {
     expect(
       plan(input({ status: 'success', data: 1, dataUpdatedAt: 99_000, isInvalidated: true })),
-    ).toEqual({ type: 'fetch' });
+    ).toEqual({ type: 'wait', ms: 29_000 });
   });
 
   it('does nothing while inactive (hidden or offline)', () => {
