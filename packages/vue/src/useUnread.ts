@@ -36,6 +36,7 @@ const noStore: UnreadState = {
   error: null,
   sessionId: null,
   updatedAt: null,
+  stale: false,
 };
 
 /**
