@@ -4,7 +4,7 @@ import { parseRetryAfter, retryDelay } from './backoff';
 import { isUnreadError, misconfigured, UnreadError, type UnreadErrorCode } from './errors';
 import { type FetchLike, requestJson } from './http';
 import { describeValue, isSessionId } from './ids';
-import type { UnreadSource } from './types';
+import type { SourceReadContext, UnreadReading, UnreadSource } from './types';
 
 /** How `watch` reconnects its stream. */
 export interface CrispRelayReconnectOptions {
@@ -42,21 +42,26 @@ export interface CrispRelaySource extends UnreadSource {
   readonly kind: 'crisp-relay';
   /** The relay URL, without a trailing slash. */
   readonly url: string;
+  /** The relay says whether it could refresh the count it serves. */
+  read(sessionId: string, context: SourceReadContext): Promise<UnreadReading>;
 }
 
 const service = 'The crisp-unread relay';
 
 /** The relay's count body (`{ count, updatedAt, stale }`), built on first use. */
-let countBody: z.ZodMiniType<{ count: number }> | undefined;
+let countBody: z.ZodMiniType<{ count: number; stale?: unknown }> | undefined;
 
-/** Reads the count from a relay's JSON body; an `invalid-response` error when it is not one. */
-function readCount(body: unknown, status: number): number {
-  // zod checks the shape; the integer test is plain JS (zod's int and nonnegative checks would add
-  // about 0.7 kB gzip to every page on the relay).
+/**
+ * Reads the count and its staleness from a relay's JSON body (a relay too old to say `stale`
+ * serves fresh counts only); an `invalid-response` error when it is not one.
+ */
+function readCount(body: unknown, status: number): UnreadReading {
+  // zod checks the shape; the integer and boolean tests are plain JS (zod's int, nonnegative and
+  // boolean checks would add about 1 kB gzip to every page on the relay).
   countBody ??= z.looseObject({ count: z.number(), updatedAt: z.number() });
   const parsed = countBody.safeParse(body);
-  const count = parsed.success ? parsed.data.count : -1;
-  if (Number.isInteger(count) && count >= 0) return count;
+  const { count, stale = false } = parsed.success ? parsed.data : { count: -1 };
+  if (Number.isInteger(count) && count >= 0 && typeof stale === 'boolean') return { count, stale };
   throw new UnreadError(
     'invalid-response',
     `${service} answered ${status} without a valid unread count.`,
@@ -169,7 +174,7 @@ export function crispRelay(options: CrispRelayOptions): CrispRelaySource {
 
   source.watch = (sessionId, { signal }) => {
     const target = `${sessionUrl(sessionId)}/stream`;
-    return new Observable<number>((subscriber) => {
+    return new Observable<UnreadReading>((subscriber) => {
       const complete = () => subscriber.complete();
       let lastEventId: string | undefined;
       let failures = 0;

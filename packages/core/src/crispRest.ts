@@ -36,7 +36,7 @@ export interface CrispRestOptions {
 export interface CrispRestSource extends UnreadSource {
   readonly kind: 'crisp-rest';
   readonly websiteId: string;
-  /** Crisp answers a fresh count, never a stale one. */
+  /** Crisp's REST API answers fresh counts only. */
   read(sessionId: string, context: SourceReadContext): Promise<number>;
   markAsRead(sessionId: string, context: SourceReadContext): Promise<void>;
 }

@@ -13,16 +13,19 @@ export const idleState: UnreadState = Object.freeze({
 });
 
 /**
- * A source's answer as the cache holds it, or `undefined` when it is not a count: sources give a
- * plain count or a reading, and the app may write a plain count with `setQueryData`.
+ * A source's answer or a cache entry's data as an `UnreadReading`: a plain count (what older
+ * sources give and what an app writes with `setQueryData(key, 3)`) is a fresh one. `undefined`
+ * when the value is neither a whole count from 0 nor a reading of one.
  */
 export function toReading(value: unknown): UnreadReading | undefined {
-  const { count, stale = false } = (
-    typeof value === 'number' ? { count: value } : (value ?? {})
-  ) as Partial<UnreadReading>;
-  return Number.isInteger(count) && (count as number) >= 0 && typeof stale === 'boolean'
-    ? { count: count as number, stale }
-    : undefined;
+  const { count, stale } = isCount(value)
+    ? { count: value, stale: false }
+    : ((value ?? {}) as Partial<UnreadReading>);
+  return isCount(count) && typeof stale === 'boolean' ? { count, stale } : undefined;
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0;
 }
 
 export const notACount = 'a count that is not a non-negative integer';

@@ -20,16 +20,17 @@ export interface UnreadState {
   /** When the count was last read successfully (epoch ms), or `null`. */
   readonly updatedAt: number | null;
   /**
-   * True while the count shown is one the source could not refresh (the relay answered
-   * `stale: true`); false for every other read.
+   * `true` while the count shown is one the source could not refresh (the relay answered it
+   * stale: Crisp failed, paused it or its budget is spent); `false` from every other source.
    */
   readonly stale: boolean;
 }
 
-/** One read of a count, as a source gives it and as the query cache holds it. */
+/** One count as a source gives it: the count, and whether the source could not refresh it. */
 export interface UnreadReading {
+  /** Unread messages: a whole number from 0. */
   readonly count: number;
-  /** The source could not refresh this count and gave the last one it had. */
+  /** `true` when the source served a count it could not refresh (see `UnreadState.stale`). */
   readonly stale: boolean;
 }
 
@@ -52,8 +53,8 @@ export interface UnreadSource {
    */
   readonly scope: string;
   /**
-   * Reads one session's unread count: a count, or a reading that says whether it is stale.
-   * Rejects with an `UnreadError` (never with a raw error).
+   * Reads one session's unread count: a plain count is a fresh one. Rejects with an `UnreadError`
+   * (never with a raw error).
    */
   read(sessionId: string, context: SourceReadContext): Promise<number | UnreadReading>;
   /** Marks the visitor's messages as read, where the source can. Rejects with an `UnreadError`. */

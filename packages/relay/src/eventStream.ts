@@ -31,6 +31,8 @@ function countEvent(entry: CachedCount & { count: number }, stale: boolean): str
  */
 export function eventStream(options: EventStreamOptions): Response {
   let lastId = options.first.changedAt;
+  // A client shown a stale count is told when a fresh read confirms it, even unchanged.
+  let shownStale = options.stale;
   let closed = false;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   let unwatch: (() => void) | undefined;
@@ -78,8 +80,9 @@ export function eventStream(options: EventStreamOptions): Response {
             close();
             return;
           }
-          if (entry.changedAt <= lastId) return;
+          if (entry.changedAt < lastId || (entry.changedAt === lastId && !shownStale)) return;
           lastId = entry.changedAt;
+          shownStale = false;
           send(countEvent(entry as CachedCount & { count: number }, false));
         })
         .then(

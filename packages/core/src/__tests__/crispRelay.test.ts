@@ -30,6 +30,22 @@ describe('crispRelay.read', () => {
     );
   });
 
+  it('reads stale from the body: missing is fresh (an older relay), a non-boolean is invalid', async () => {
+    const answering = (body: unknown) =>
+      crispRelay({
+        url: 'http://127.0.0.1:9',
+        fetch: async () => new Response(JSON.stringify(body), { status: 200 }),
+      }).read(sessionId, { signal: signal() });
+    expect(await answering({ count: 3, updatedAt: 1, stale: true })).toEqual({
+      count: 3,
+      stale: true,
+    });
+    expect(await answering({ count: 3, updatedAt: 1 })).toEqual({ count: 3, stale: false });
+    expect((await rejection(answering({ count: 3, updatedAt: 1, stale: 'yes' }))).code).toBe(
+      'invalid-response',
+    );
+  });
+
   it('refuses a bad url', () => {
     expect(() => crispRelay({ url: 'ftp://x' })).toThrow(/url/);
     expect(() => crispRelay({ url: 'https://a:b@x' })).toThrow(/url/);

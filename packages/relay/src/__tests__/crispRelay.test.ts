@@ -63,7 +63,7 @@ describe('crispRelay.read', () => {
     const source = crispRelay({ url: `${await startRelay()}/` });
     expect(source).toMatchObject({ kind: 'crisp-relay', scope: served!.url });
     expect(source.watch).toBeUndefined();
-    expect(await source.read(sessionId, { signal: signal() })).toBe(2);
+    expect(await source.read(sessionId, { signal: signal() })).toEqual({ count: 2, stale: false });
   });
 
   it('maps relay errors to UnreadError codes', async () => {
@@ -86,7 +86,7 @@ describe('crispRelay.watch', () => {
   it('emits the count at once and every change the emulator pushes through a web hook', async () => {
     const source = crispRelay({ url: await startRelay({ ttlMs: 3_600_000 }), stream: true });
     const counts: number[] = [];
-    const subscription = source.watch!(sessionId, { signal: signal() }).subscribe((count) =>
+    const subscription = source.watch!(sessionId, { signal: signal() }).subscribe(({ count }) =>
       counts.push(count),
     );
     await waitFor(() => counts.length === 1);
@@ -109,7 +109,7 @@ describe('crispRelay.watch', () => {
     const counts: number[] = [];
     const errors: unknown[] = [];
     const subscription = source.watch!(sessionId, { signal: signal() }).subscribe({
-      next: (count) => counts.push(count),
+      next: ({ count }) => counts.push(count),
       error: (error) => errors.push(error),
     });
     await waitFor(() => counts.length === 1);
@@ -161,7 +161,7 @@ describe('crispRelay.watch', () => {
     const counts: number[] = [];
     let completed = false;
     source.watch!(sessionId, { signal: controller.signal }).subscribe({
-      next: (count) => counts.push(count),
+      next: ({ count }) => counts.push(count),
       complete: () => {
         completed = true;
       },

@@ -1,0 +1,95 @@
+import { createUnreadStore, crispRelay, type UnreadState } from '@crisp-unread/core';
+import { QueryClient } from '@tanstack/query-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Harness, manualClock, startHarness, waitFor } from './harness';
+
+// A count the relay could not refresh reaches the page marked stale, over JSON and SSE, and the
+// mark goes once a fresh read confirms the count, changed or not.
+const ttlMs = 60_000;
+let h: Harness | undefined;
+const cleanups: Array<() => void> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+  await h?.close();
+  h = undefined;
+});
+
+const signal = () => new AbortController().signal;
+
+/** A relay on a clock the test moves, with signed web hooks from the emulator. */
+async function start() {
+  const clock = manualClock(Date.now());
+  const harness = await startHarness({ now: clock.now, ttlMs, webhook: true });
+  h = harness;
+  return { harness, clock };
+}
+
+function watchStore(harness: Harness, stream: boolean) {
+  const store = createUnreadStore({
+    source: crispRelay({ url: harness.served.url, stream }),
+    sessionId: harness.sessionId,
+    pollIntervalMs: 3_600_000,
+    pauseWhenHidden: false,
+    crossTab: false,
+    queryClient: new QueryClient(),
+  });
+  const states: UnreadState[] = [];
+  const subscription = store.state$.subscribe((state) => states.push(state));
+  cleanups.push(() => {
+    subscription.unsubscribe();
+    store.dispose();
+  });
+  return { store, states, shown: () => store.getSnapshot() };
+}
+
+describe('stale counts from the relay', () => {
+  it('crispRelay.read gives the stale flag of the JSON answer', async () => {
+    const { harness, clock } = await start();
+    const source = crispRelay({ url: harness.served.url });
+    const read = () => source.read(harness.sessionId, { signal: signal() });
+    expect(await read()).toEqual({ count: 2, stale: false });
+    clock.advance(ttlMs + 1);
+    harness.emulator.fault({ type: 'server-error' }, { times: 1 });
+    expect(await read()).toEqual({ count: 2, stale: true });
+    clock.advance(ttlMs + 1);
+    expect(await read()).toEqual({ count: 2, stale: false });
+  });
+
+  it('a polling store shows the count as stale, then fresh after the next good read', async () => {
+    const { harness, clock } = await start();
+    const page = watchStore(harness, false);
+    await waitFor(() => page.shown().status === 'ready', 10_000, 'first count');
+    expect(page.shown()).toMatchObject({ count: 2, stale: false });
+
+    clock.advance(ttlMs + 1);
+    harness.emulator.fault({ type: 'server-error' }, { times: 1 });
+    await page.store.refresh();
+    expect(page.shown()).toMatchObject({ count: 2, status: 'ready', error: null, stale: true });
+
+    clock.advance(ttlMs + 1);
+    await page.store.refresh();
+    expect(page.shown()).toMatchObject({ count: 2, status: 'ready', stale: false });
+  });
+
+  it('a streaming store shows a stale first event, and fresh once a web hook read confirms the same count', async () => {
+    const { harness, clock } = await start();
+    // Cached once, then past its TTL while Crisp fails: every answer is the cached count, stale.
+    expect(await (await harness.get(`/sessions/${harness.sessionId}/unread`)).json()).toMatchObject(
+      { count: 2, stale: false },
+    );
+    clock.advance(ttlMs + 1);
+    harness.emulator.fault({ type: 'server-error' });
+    const page = watchStore(harness, true);
+    await waitFor(() => page.shown().stale, 10_000, 'the stale count');
+    expect(page.shown()).toMatchObject({ count: 2, status: 'ready' });
+    await waitFor(() => harness.relay.stats().streams === 1, 10_000, 'the stream open');
+
+    // The visitor writes: the count is unchanged, but the relay reads Crisp again and says so.
+    harness.emulator.clearFaults();
+    harness.emulator.visitorSends(harness.website.websiteId, harness.sessionId);
+    await waitFor(() => !page.shown().stale, 10_000, 'the fresh count');
+    expect(page.shown()).toMatchObject({ count: 2, status: 'ready', stale: false });
+    expect(page.states.filter((state) => state.status === 'error')).toEqual([]);
+  });
+});
