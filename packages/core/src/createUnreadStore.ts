@@ -1,6 +1,7 @@
 import type { Query } from '@tanstack/query-core';
 import {
   BehaviorSubject,
+  concatWith,
   defer,
   distinctUntilChanged,
   EMPTY,
@@ -8,6 +9,7 @@ import {
   ignoreElements,
   map,
   merge,
+  NEVER,
   of,
   Subject,
   share,
@@ -56,6 +58,9 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
       if (!sameState(state, snapshot$.value)) snapshot$.next(state);
     }),
     ignoreElements(),
+    // A pipeline with nothing more to say (no source here, a failed session$) keeps its last state
+    // until its subscribers leave, rather than starting again for each new one.
+    concatWith(NEVER),
     takeUntil(disposed$),
     share({
       resetOnRefCountZero: () => (disposed || !config.graceMs ? of(0) : timer(config.graceMs)),

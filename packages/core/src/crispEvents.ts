@@ -1,4 +1,5 @@
 import { Observable } from 'rxjs';
+import { isBrowser } from './environment';
 
 /** A chatbox event callback, as `$crisp.push(["on", event, callback])` takes it. */
 export type CrispListener = (...args: unknown[]) => void;
@@ -26,9 +27,9 @@ export interface CrispEvents {
 
 export interface CrispEventsOptions {
   /** Where `$crisp` lives. Defaults to `globalThis` (the page's `window`). */
-  target?: object;
+  target?: object | undefined;
   /** Called with a warning in development. Defaults to `console.warn`. */
-  warn?: (message: string) => void;
+  warn?: ((message: string) => void) | undefined;
 }
 
 type Host = { $crisp?: CrispGlobal } & Record<symbol, CrispEvents | undefined>;
@@ -48,9 +49,12 @@ const isId = (value: unknown): value is string => typeof value === 'string' && v
  * one, so a library that registers its own handler silently removes the host app's (and the app's
  * removes the library's). This owns each event once, through `$crisp.push` (which queues before
  * Crisp loads), and fans out to every listener. Apps register through it too; a handler another
- * script still registers directly is taken in as a listener, with a warning in development.
- * One multiplexer per page, shared even by two copies of this library (a `Symbol.for` key on the
- * host).
+ * script registers directly (Crisp's snippet, `crisp-sdk-web`) is taken in as a listener, with a
+ * warning in development: one pushed after the multiplexer first saw `$crisp`, one still waiting in
+ * the snippet's queue when it attaches, and one pushed before it owned that event. (A handler
+ * pushed straight to Crisp's loaded API before this library ever saw it cannot be recovered: Crisp
+ * has no way to read it back.) One multiplexer per page, shared even by two copies of this library
+ * (a `Symbol.for` key on the host).
  */
 export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
   const host = (options.target ?? globalThis) as Host;
@@ -62,8 +66,16 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
   const owned = new Map<string, OwnedEvent>();
   /** `session$`'s subscribers, told of every new session id. */
   const sessionWatchers = new Set<() => void>();
+  /**
+   * The handler another script last pushed for each event we do not own (yet): Crisp runs it, and
+   * it becomes a listener if we come to own the event.
+   */
+  const theirs = new Map<string, CrispListener>();
+  const warned = new Set<string>();
   let session: string | null = null;
   let attachedTo: CrispGlobal | undefined;
+  /** The `push` we gave `attachedTo`. */
+  let guard: CrispGlobal['push'] | undefined;
   let waitTimer: ReturnType<typeof setInterval> | undefined;
 
   const get = (key: string): unknown => {
@@ -84,57 +96,96 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
   };
 
   /**
-   * Takes an `on`/`off` pushed for an event we own away from `$crisp` (where it would replace our
-   * dispatcher) into the fan-out. True when the command was taken.
+   * Notes an `on`/`off` another script pushed. For an event we own the handler becomes its
+   * listener, and the command is taken away from `$crisp` (where it would replace our dispatcher):
+   * true then. For any other event it is remembered, in case we come to own it.
    */
-  const reroute = (command: unknown): boolean => {
+  const takeIn = (command: unknown): boolean => {
     const [verb, event, callback] = Array.isArray(command) ? command : [];
+    if (typeof event !== 'string') return false;
     const entry = owned.get(event);
-    if (!entry) return false;
-    if (verb === 'off') entry.foreign = undefined;
-    else if (verb === 'on' && typeof callback === 'function' && callback !== entry.dispatch) {
-      const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-        ?.env;
-      if (env?.NODE_ENV !== 'production') {
-        warn(
-          `crisp-unread: a $crisp "${event}" handler pushed directly now runs as a listener ` +
-            `(it would replace ours); use crispEvents().on("${event}", …).`,
-        );
-      }
-      entry.foreign = callback;
-    } else return false;
+    if (verb === 'off') {
+      if (!entry) theirs.delete(event);
+      else entry.foreign = undefined;
+      return entry !== undefined;
+    }
+    if (verb !== 'on' || typeof callback !== 'function' || callback === entry?.dispatch) {
+      return false;
+    }
+    if (!entry) {
+      theirs.set(event, callback);
+      return false;
+    }
+    adopt(event, entry, callback);
     return true;
+  };
+
+  const adopt = (event: string, entry: OwnedEvent, callback: CrispListener) => {
+    entry.foreign = callback;
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+      ?.env;
+    if (env?.NODE_ENV !== 'production' && !warned.has(event)) {
+      warned.add(event);
+      warn(
+        `crisp-unread: a $crisp "${event}" handler pushed directly now runs as a listener ` +
+          `(it would replace ours); use crispEvents().on("${event}", …).`,
+      );
+    }
   };
 
   /**
    * The current `$crisp`, once it can take commands (`undefined` before the snippet ran). A `$crisp`
-   * seen for the first time gets its `push` wrapped, so that an `on`/`off` for an event we own goes
-   * through `reroute`, and every owned event registered. Crisp's script swaps the queue for its
-   * API object on load, so this happens again then.
+   * seen for the first time gets its `push` wrapped, so that every `on`/`off` goes through
+   * `takeIn`, and every owned event registered. Crisp's script swaps the queue for its API object
+   * on load, so this happens again then.
    */
   const attach = (): CrispGlobal | undefined => {
     const target = host.$crisp;
     if (typeof target?.push !== 'function') return undefined;
-    if (target !== attachedTo) {
-      attachedTo = target;
-      stopWaiting();
-      const original = target.push;
-      try {
-        Object.defineProperty(target, 'push', {
-          value(...commands: unknown[]) {
-            const kept = commands.filter((command) => !reroute(command));
-            return kept.length ? original.apply(target, kept) : (target as unknown[]).length;
-          },
-          configurable: true,
-          writable: true,
-        });
-      } catch {
-        // A frozen $crisp: we can still register, just not protect against replacement.
-      }
+    if (target === attachedTo && target.push === guard) return target;
+    const fresh = target !== attachedTo;
+    attachedTo = target;
+    stopWaiting();
+    // The snippet's queue may hold handlers pushed before we came: Crisp would run them, then our
+    // `on` (queued after them) would replace them. Take them in; they stay queued.
+    if (fresh && Array.isArray(target)) for (const command of [...target]) takeIn(command);
+    const original = target.push;
+    guard = function push(...commands: unknown[]) {
+      const kept = commands.filter((command) => !takeIn(command));
+      return kept.length ? original.apply(target, kept) : (target as unknown[]).length;
+    };
+    try {
+      Object.defineProperty(target, 'push', { value: guard, configurable: true, writable: true });
+    } catch {
+      // A frozen $crisp: we can still register, just not protect against replacement.
+      guard = original;
+    }
+    if (fresh) {
       for (const [event, { dispatch }] of owned) target.push(['on', event, dispatch]);
       readSession();
     }
     return target;
+  };
+
+  /**
+   * Attaches whenever `$crisp` is assigned (the snippet's queue, then Crisp's API): a handler the
+   * app pushes between Crisp's load and the first event would otherwise reach Crisp unseen, and
+   * replace ours. Nothing is watched where the host has no `$crisp` to watch (a server) or has made
+   * it unassignable.
+   */
+  const watchAssignments = () => {
+    const descriptor = Object.getOwnPropertyDescriptor(host, '$crisp');
+    if (descriptor && !(descriptor.configurable && descriptor.writable)) return;
+    let value = descriptor?.value as CrispGlobal | undefined;
+    Object.defineProperty(host, '$crisp', {
+      get: () => value,
+      set(next: CrispGlobal | undefined) {
+        value = next;
+        attach();
+      },
+      configurable: true,
+      enumerable: true,
+    });
   };
 
   const on = (event: string, listener: CrispListener) => {
@@ -160,6 +211,9 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
       };
       entry = created;
       owned.set(event, entry);
+      const pushed = theirs.get(event);
+      theirs.delete(event);
+      if (pushed) adopt(event, created, pushed);
       // Already attached to this `$crisp`: register the new event with it.
       if (host.$crisp === attachedTo) attachedTo?.push(['on', event, created.dispatch]);
     }
@@ -200,5 +254,8 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
     }),
   };
   host[registry] = events;
+  // Watch `$crisp` from now on, so that what other scripts push before anyone listens is known.
+  if (options.target !== undefined || isBrowser()) watchAssignments();
+  attach();
   return events;
 }

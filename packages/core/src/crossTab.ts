@@ -18,10 +18,18 @@ export {
  * there while the query is failed, as the `UnreadError`'s own fields and its message.
  */
 interface SharedState {
-  data?: UnreadReading;
+  data?: UnreadReading | undefined;
   dataUpdatedAt: number;
   errorUpdatedAt: number;
-  error?: { code: UnreadErrorCode; message: string; status?: number; retryAfterMs?: number } | null;
+  error?:
+    | {
+        code: UnreadErrorCode;
+        message: string;
+        status?: number | undefined;
+        retryAfterMs?: number | undefined;
+      }
+    | null
+    | undefined;
 }
 
 /**

@@ -6,7 +6,7 @@ export interface JsonRequest {
   url: string;
   method: 'GET' | 'PATCH';
   headers: Record<string, string>;
-  body?: string;
+  body?: string | undefined;
   signal: AbortSignal | undefined;
   timeoutMs: number;
   fetch: FetchLike | undefined;
@@ -17,7 +17,7 @@ export interface JsonRequest {
    * is not JSON) and the response (for its headers). Defaults to a `server` error for a 5xx and an
    * `invalid-response` error otherwise, with the status.
    */
-  errorFor?: (status: number, body: unknown, response: Response) => UnreadError;
+  errorFor?: ((status: number, body: unknown, response: Response) => UnreadError) | undefined;
 }
 
 export interface JsonResponse {
@@ -52,7 +52,7 @@ export async function requestJson({
     response = await (fetch ?? globalThis.fetch)(url, {
       method,
       headers,
-      body,
+      body: body ?? null,
       signal: controller.signal,
     });
     text = await response.text();

@@ -1,6 +1,6 @@
 import type { QueryClient } from '@tanstack/query-core';
 import { defer, Observable, of } from 'rxjs';
-import { defaultRetry } from './backoff';
+import { defaultRetry, type RetrySettings } from './backoff';
 import { chatboxSession$ } from './crispChatbox';
 import { getDefaultQueryClient } from './defaultQueryClient';
 import { isBrowser } from './environment';
@@ -16,7 +16,7 @@ export interface StoreConfig {
   pollIntervalMs: number;
   pauseWhenHidden: boolean;
   crossTab: boolean;
-  retry: Required<RetryOptions> | false;
+  retry: RetrySettings | false;
   queryClient: QueryClient;
   graceMs: number;
   gcTimeMs: number;
@@ -71,11 +71,16 @@ export function resolveOptions(options: UnreadStoreOptions): StoreConfig {
   };
 }
 
-function resolveRetry(retry: RetryOptions | false): Required<RetryOptions> | false {
+function resolveRetry(retry: RetryOptions | false): RetrySettings | false {
   if (retry === false) return false;
   if (typeof retry !== 'object' || retry === null)
     misconfigured('`retry` must be backoff settings or false.');
-  const merged = { ...defaultRetry, ...retry };
+  // An option given as `undefined` (an unset environment value) takes its default.
+  const merged = {
+    baseDelayMs: retry.baseDelayMs ?? defaultRetry.baseDelayMs,
+    maxDelayMs: retry.maxDelayMs ?? defaultRetry.maxDelayMs,
+    random: retry.random ?? defaultRetry.random,
+  };
   if (
     !isDuration(merged.baseDelayMs) ||
     !isDuration(merged.maxDelayMs) ||

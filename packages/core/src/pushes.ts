@@ -17,11 +17,11 @@ import {
   throwError,
   timer,
 } from 'rxjs';
-import { retryDelay } from './backoff';
+import { type RetrySettings, retryDelay } from './backoff';
 import { mapFor } from './defaultQueryClient';
 import { UnreadError } from './errors';
 import { notACount, toReading, toUnreadError } from './reading';
-import type { RetryOptions, UnreadSource } from './types';
+import type { UnreadSource } from './types';
 
 export interface PushOptions {
   client: QueryClient;
@@ -30,7 +30,7 @@ export interface PushOptions {
   queryKey: readonly unknown[];
   queryHash: string;
   pollIntervalMs: number;
-  retry: Required<RetryOptions> | false;
+  retry: RetrySettings | false;
 }
 
 const streams = /* @__PURE__ */ new WeakMap<QueryClient, Map<string, Observable<boolean>>>();

@@ -10,9 +10,8 @@ import {
   switchMap,
   timer,
 } from 'rxjs';
-import { retryDelay } from './backoff';
+import { type RetrySettings, retryDelay } from './backoff';
 import type { UnreadError } from './errors';
-import type { RetryOptions } from './types';
 
 type CountState = QueryState<unknown, UnreadError>;
 
@@ -77,7 +76,7 @@ interface Backoff {
 /** Pairs each state with the backoff delay of its failure, drawn once per failure. */
 function withBackoff(
   pollIntervalMs: number,
-  retry: Required<RetryOptions> | false,
+  retry: RetrySettings | false,
 ): OperatorFunction<CountState, Backoff> {
   return scan<CountState, Backoff, undefined>((last, state) => {
     if (state.status !== 'error' || !state.error)
@@ -99,7 +98,7 @@ export function pollSchedule(
   states$: Observable<CountState>,
   active$: Observable<boolean>,
   pollIntervalMs: number,
-  retry: Required<RetryOptions> | false,
+  retry: RetrySettings | false,
 ): Observable<unknown> {
   return combineLatest([states$.pipe(withBackoff(pollIntervalMs, retry)), active$]).pipe(
     map(([{ state, delayMs }, active]) =>

@@ -5,6 +5,7 @@ import {
   combineLatest,
   defer,
   distinctUntilChanged,
+  EMPTY,
   finalize,
   ignoreElements,
   map,
@@ -44,6 +45,8 @@ export function sessionStates(
   config: StoreConfig,
   onWork: (work: SessionWork, live: boolean) => void,
 ): Observable<UnreadState> {
+  // A source that cannot run here (a server render of a page's store) leaves the store idle.
+  if (config.source.available === false) return EMPTY;
   return config.sessions$.pipe(
     distinctUntilChanged(),
     switchMap((value) => {

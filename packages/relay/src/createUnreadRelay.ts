@@ -44,6 +44,9 @@ function positive(name: string, value: unknown, integer = false): number {
   return value;
 }
 
+/** Options with every default filled in: none is optional, none `undefined`. */
+type Defaulted<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
+
 function resolveOptions(options: UnreadRelayOptions) {
   if (typeof options !== 'object' || options === null)
     fail('createUnreadRelay() needs an options object.');
@@ -64,7 +67,7 @@ function resolveOptions(options: UnreadRelayOptions) {
     rateLimitedPauseMs: 60_000,
     now: Date.now,
     ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
-  } as Required<
+  } as Defaulted<
     Omit<UnreadRelayOptions, 'store' | 'clientId' | 'fetch' | 'log' | 'rateLimit' | 'webhookSecret'>
   > &
     Pick<
@@ -98,10 +101,11 @@ function resolveOptions(options: UnreadRelayOptions) {
   if (settings.clientId !== undefined && typeof settings.clientId !== 'function') {
     fail('`clientId` must be a function.');
   }
-  const rateLimit: Required<RateLimitOptions> | false =
+  // An option given as `undefined` (an unset environment value) takes its default.
+  const rateLimit: Defaulted<RateLimitOptions> | false =
     settings.rateLimit === false
       ? false
-      : { burst: 60, perSecond: 1, ...(settings.rateLimit ?? {}) };
+      : { burst: settings.rateLimit?.burst ?? 60, perSecond: settings.rateLimit?.perSecond ?? 1 };
   if (rateLimit) {
     positive('rateLimit.burst', rateLimit.burst, true);
     positive('rateLimit.perSecond', rateLimit.perSecond);

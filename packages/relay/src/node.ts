@@ -5,9 +5,9 @@ import type { UnreadRelay, UnreadRelayOptions } from './types';
 /** Options of `serveUnreadRelay`. */
 export interface ServeOptions {
   /** The TCP port; `0` picks a free one (read it back from `url`). Defaults to `8787`. */
-  port?: number;
+  port?: number | undefined;
   /** The address to listen on. Defaults to `'127.0.0.1'`. */
-  hostname?: string;
+  hostname?: string | undefined;
 }
 
 /** A relay listening on a Node HTTP server. */
@@ -50,7 +50,7 @@ export async function serveUnreadRelay(
         await new Promise<void>((resolve) => {
           const http = server as unknown as {
             close(callback: () => void): void;
-            closeAllConnections?: () => void;
+            closeAllConnections?: (() => void) | undefined;
           };
           http.close(() => resolve());
           http.closeAllConnections?.();

@@ -96,9 +96,9 @@ export type StoreHealth =
 /** The per-client token bucket. */
 export interface RateLimitOptions {
   /** Requests a client may make at once. Defaults to `60`. */
-  burst?: number;
+  burst?: number | undefined;
   /** Tokens given back per second. Defaults to `1`. */
-  perSecond?: number;
+  perSecond?: number | undefined;
 }
 
 /** What the relay knows about a request's connection, where the runtime says. */
@@ -116,58 +116,58 @@ export interface UnreadRelayOptions {
   /** The REST token key. A secret: it never appears in a response or a log line. Required. */
   key: string;
   /** Sent as `X-Crisp-Tier`. Defaults to `'plugin'`. */
-  tier?: CrispTier;
+  tier?: CrispTier | undefined;
   /** Crisp's API origin (the emulator's URL in tests). Defaults to `https://api.crisp.chat`. */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /**
    * How long a count read from Crisp is served without reading again, and the refresh period of
    * streamed sessions. With web hooks configured it can be long. Defaults to `15000`.
    */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
   /** Upstream calls allowed per UTC day, never exceeded. Defaults to `5000`. */
-  dailyBudget?: number;
+  dailyBudget?: number | undefined;
   /** The Crisp web hook secret; without it `POST /webhooks/crisp` answers 404. Defaults to none. */
-  webhookSecret?: string;
+  webhookSecret?: string | undefined;
   /** How old a web hook's timestamp may be. Defaults to `300000` (5 minutes). */
-  webhookToleranceMs?: number;
+  webhookToleranceMs?: number | undefined;
   /** The largest web hook body accepted, in bytes. Defaults to `65536`. */
-  maxWebhookBytes?: number;
+  maxWebhookBytes?: number | undefined;
   /**
    * Origins allowed to call the relay from a browser (`https://shop.example`), or `'*'`.
    * Defaults to `[]` (no CORS headers: same-origin pages only).
    */
-  allowedOrigins?: readonly string[] | '*';
+  allowedOrigins?: readonly string[] | '*' | undefined;
   /** A path prefix for every route, e.g. `'/api/crisp-unread'`. Defaults to `''`. */
-  basePath?: string;
+  basePath?: string | undefined;
   /** The shared state. Defaults to `memoryStore()`. */
-  store?: RelayStore;
+  store?: RelayStore | undefined;
   /** The per-client rate limit, or `false` for none. Defaults to `{ burst: 60, perSecond: 1 }`. */
-  rateLimit?: RateLimitOptions | false;
+  rateLimit?: RateLimitOptions | false | undefined;
   /**
    * Trust `X-Forwarded-For` (its first entry) as the client address: only behind a proxy that
    * sets it. Defaults to `false`.
    */
-  trustProxy?: boolean;
+  trustProxy?: boolean | undefined;
   /**
    * Names the client a request comes from, for the rate limit. Defaults to the first
    * `X-Forwarded-For` entry with `trustProxy`, else the connection address where the runtime
    * gives it, else one bucket shared by everyone.
    */
-  clientId?: (request: Request, connection: ConnectionInfo) => string;
+  clientId?: ((request: Request, connection: ConnectionInfo) => string) | undefined;
   /** SSE heartbeat comment period. Defaults to `15000`. */
-  heartbeatMs?: number;
+  heartbeatMs?: number | undefined;
   /** The reconnection delay SSE clients are told (`retry:`). Defaults to `3000`. */
-  sseRetryMs?: number;
+  sseRetryMs?: number | undefined;
   /** Deadline of each upstream request. Defaults to `10000`. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** How long Crisp is left alone after a 429/420 without `Retry-After`. Defaults to `60000`. */
-  rateLimitedPauseMs?: number;
+  rateLimitedPauseMs?: number | undefined;
   /** The clock (epoch ms), for tests. Defaults to `Date.now`. */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /** The `fetch` for upstream calls. Defaults to the global one. */
-  fetch?: FetchLike;
+  fetch?: FetchLike | undefined;
   /** Where the relay logs (never a secret). Defaults to `console.warn`-based; `false` for silence. */
-  log?: ((line: string) => void) | false;
+  log?: ((line: string) => void) | false | undefined;
 }
 
 /** What `GET /sessions/{id}/unread` answers. */
