@@ -1,4 +1,4 @@
-import type { Query } from '@tanstack/query-core';
+import { hashKey, type Query } from '@tanstack/query-core';
 import {
   BehaviorSubject,
   concatWith,
@@ -49,14 +49,13 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
   const work$ = sessionStates(config, (work, live) => {
     if (live) {
       current = work;
-      touched.set(JSON.stringify(work.queryKey), work.queryKey);
+      touched.set(hashKey(work.queryKey), work.queryKey);
     } else if (current === work) current = null;
   }).pipe(
-    map((state) => Object.freeze(state)),
+    // Distinct states only: the snapshot is a new object only when a field changes.
+    filter((state) => !sameState(state, snapshot$.value)),
     // What is learnt during the grace delay lands in the snapshot for the next subscriber.
-    tap((state) => {
-      if (!sameState(state, snapshot$.value)) snapshot$.next(state);
-    }),
+    tap((state) => snapshot$.next(Object.freeze(state))),
     ignoreElements(),
     // A pipeline with nothing more to say (no source here, a failed session$) keeps its last state
     // until its subscribers leave, rather than starting again for each new one.

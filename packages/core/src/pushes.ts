@@ -76,6 +76,7 @@ function openPushes(options: PushOptions): Observable<boolean> {
       client.setQueryData(queryKey, reading);
       return true;
     }),
+    // The stream is no longer live the moment it ends or fails: the stores poll meanwhile.
     endWith(false),
     catchError((error: unknown) =>
       concat(
@@ -83,6 +84,8 @@ function openPushes(options: PushOptions): Observable<boolean> {
         throwError(() => error),
       ),
     ),
+    // Failures are counted here, not by `retry` (its `resetOnSuccess` would count that `false` as
+    // a success): a stream that delivered a count starts its backoff anew.
     retry({
       delay: (error: unknown) =>
         timer(retryDelay(++failures, toUnreadError(error), options.pollIntervalMs, options.retry)),

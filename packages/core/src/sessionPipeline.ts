@@ -97,6 +97,7 @@ function sessionCount$(
 ): Observable<UnreadState> {
   return defer(() => {
     const { queryClient: client, source, pollIntervalMs } = config;
+    const timing = { pollIntervalMs, retry: config.retry };
     const marking$ = new BehaviorSubject(0);
     const binding = bindCount({
       client,
@@ -117,7 +118,7 @@ function sessionCount$(
     const pushing$ = leader$.pipe(
       switchMap((leads) =>
         leads && source.watch
-          ? pushLive$({ ...config, client, sessionId, queryKey, queryHash })
+          ? pushLive$({ client, source, sessionId, queryKey, queryHash, ...timing })
           : of(false),
       ),
     );
