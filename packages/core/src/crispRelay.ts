@@ -117,17 +117,17 @@ export function crispRelay(options: CrispRelayOptions): CrispRelaySource {
   } = options ?? {};
   const page = (globalThis as { location?: { href?: string } }).location?.href;
   // A URL without a scheme (`/api/…`, `//host/…`) needs a page to resolve against.
-  const available = page !== undefined || /^[a-z][a-z\d+.-]*:/i.test(String(given));
+  const available = !!page || /^[a-z][\w+.-]*:/i.test(given);
   let url = '';
   try {
     // Without a page, a relative URL is checked against a stand-in origin, and kept as given.
-    url = new URL(given, page ?? 'http://localhost').href;
+    url = new URL(given, page || 'http://localhost').href;
   } catch {}
   check(
     // http(s), no credentials, no query, no hash.
-    typeof given === 'string' && given.trim() !== '' && /^https?:\/\/[^/@]+\/[^?#]*$/.test(url),
+    given?.trim?.() && /^https?:\/\/[^/@]+\/[^?#]*$/.test(url),
     'url',
-    "the relay's http(s) URL, or a path on the page's site (no credentials, query or hash)",
+    'an http(s) URL or a path (no credentials, query or hash)',
     given,
   );
   url = (available ? url : given).replace(/\/+$/, '');
@@ -150,11 +150,7 @@ export function crispRelay(options: CrispRelayOptions): CrispRelaySource {
   );
 
   const sessionUrl = (sessionId: string) => {
-    if (!available) {
-      misconfigured(
-        `\`url\` ${describeValue(url)} is relative, and there is no page to resolve it.`,
-      );
-    }
+    check(available, 'url', 'absolute outside a page', url);
     check(isSessionId(sessionId), 'sessionId', 'session_<uuid>', sessionId);
     return `${url}/sessions/${sessionId}/unread`;
   };
