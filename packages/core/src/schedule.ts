@@ -5,7 +5,6 @@ import {
   map,
   type Observable,
   type OperatorFunction,
-  of,
   scan,
   switchMap,
   timer,
@@ -15,24 +14,14 @@ import type { UnreadError } from './errors';
 
 type CountState = QueryState<unknown, UnreadError>;
 
-/** What the store does next for one session. */
-export type Plan =
-  | { readonly type: 'fetch' }
-  | { readonly type: 'wait'; readonly ms: number }
-  /** Nothing until something changes: a read is in flight, the page is hidden, or offline. */
-  | { readonly type: 'idle' }
-  /** No more reads until `refresh()`: the credentials were refused or the session is gone. */
-  | { readonly type: 'halt' };
-
-export interface PlanInput {
-  now: number;
+export interface DueInput {
   state: CountState;
-  /** The backoff delay chosen for the current error (random, so chosen once per error). */
+  /** The backoff delay drawn for the entry's current failure (random, so drawn once per failure). */
   errorDelayMs: number | undefined;
-  active: boolean;
   pollIntervalMs: number;
 }
 
+/** Failures that stop the reads until `refresh()`: refused credentials, a gone session, a bad setup. */
 const haltCodes: ReadonlySet<string> = new Set([
   'unauthorized',
   'forbidden',
@@ -40,28 +29,18 @@ const haltCodes: ReadonlySet<string> = new Set([
   'misconfigured',
 ]);
 
-/** Whether the entry's failure stops the reads until `refresh()`. */
-export const isHalted = (state: CountState): boolean =>
-  state.status === 'error' && !!state.error && haltCodes.has(state.error.code);
-
 /**
- * Decides the next step from the shared cache entry alone, so that every store sharing it agrees
- * on when the next read is due: N stores make one read per interval, and one per backoff step.
+ * When the next read of a session is due (epoch ms), from the shared cache entry alone, so that
+ * every store sharing it agrees: N stores make one read per interval, and one per backoff step.
+ * `undefined` while a read is in flight and after a failure that stops the reads. An invalidated
+ * entry is query-core's to refetch (it does so for the queries it sees active).
  */
-export function plan(input: PlanInput): Plan {
-  const { state, now } = input;
-  if (state.fetchStatus !== 'idle') return { type: 'idle' };
-  if (isHalted(state)) return { type: 'halt' };
-  if (!input.active) return { type: 'idle' };
-  if (state.status === 'pending') return { type: 'fetch' };
-  let due: number;
-  if (state.status === 'error' && state.error) {
-    due = state.errorUpdatedAt + (input.errorDelayMs ?? input.pollIntervalMs);
-  } else {
-    // An invalidated entry is query-core's to refetch (it does so for active queries).
-    due = state.dataUpdatedAt + input.pollIntervalMs;
-  }
-  return due <= now ? { type: 'fetch' } : { type: 'wait', ms: due - now };
+export function nextReadAt({ state, errorDelayMs, pollIntervalMs }: DueInput): number | undefined {
+  if (state.fetchStatus !== 'idle') return undefined;
+  if (state.status === 'pending') return 0;
+  if (state.status !== 'error' || !state.error) return state.dataUpdatedAt + pollIntervalMs;
+  if (haltCodes.has(state.error.code)) return undefined;
+  return state.errorUpdatedAt + (errorDelayMs ?? pollIntervalMs);
 }
 
 interface Backoff {
@@ -89,10 +68,10 @@ function withBackoff(
 }
 
 /**
- * The polling schedule of one session: emits whenever a read is due. The delays are timers
- * re-planned on every change of the entry (a read, a push, another store's read, an invalidation)
- * and of `active$`, so they work alike in pages and in Node, where query-core schedules no
- * refetch interval.
+ * The polling schedule of one session: emits when a read is due, while `active$` says this store
+ * reads. Each change of the entry (a read, a push, another store's read) or of `active$` sets the
+ * timer anew. rxjs timers, not query-core's `refetchInterval`: they run in Node too, and they wait
+ * for the shared entry, where each observer's interval would read on its own.
  */
 export function pollSchedule(
   states$: Observable<CountState>,
@@ -102,10 +81,8 @@ export function pollSchedule(
 ): Observable<unknown> {
   return combineLatest([states$.pipe(withBackoff(pollIntervalMs, retry)), active$]).pipe(
     map(([{ state, delayMs }, active]) =>
-      plan({ now: Date.now(), state, errorDelayMs: delayMs, active, pollIntervalMs }),
+      active ? nextReadAt({ state, errorDelayMs: delayMs, pollIntervalMs }) : undefined,
     ),
-    switchMap((next) =>
-      next.type === 'fetch' ? of(0) : next.type === 'wait' ? timer(next.ms) : EMPTY,
-    ),
+    switchMap((at) => (at === undefined ? EMPTY : timer(new Date(at)))),
   );
 }
