@@ -463,6 +463,36 @@ describe('crossTab', () => {
     old.close();
   });
 
+  it("applies another tab's newer state and error, sent as named messages", async () => {
+    const source = conversation(1);
+    const tab = openTab(source);
+    await settle();
+    const other = new FakeChannel(`crisp-unread:3:${JSON.stringify(tab.store.queryKey)}`);
+    const at = Date.now() + 1000;
+    other.postMessage({
+      type: 'state',
+      from: 1,
+      state: { data: { count: 6, stale: true }, dataUpdatedAt: at, errorUpdatedAt: 0 },
+    });
+    await settle();
+    expect(tab.state()).toMatchObject({ count: 6, stale: true, status: 'ready', updatedAt: at });
+    other.postMessage({
+      type: 'state',
+      from: 1,
+      state: {
+        data: { count: 6, stale: true },
+        dataUpdatedAt: at,
+        errorUpdatedAt: at + 1,
+        error: { code: 'server', message: 'The server failed.', status: 503 },
+      },
+    });
+    await settle();
+    expect(tab.state()).toMatchObject({ count: 6, status: 'error' });
+    expect(tab.state().error).toMatchObject({ code: 'server', status: 503 });
+    expect(isUnreadError(tab.state().error)).toBe(true);
+    other.close();
+  });
+
   it('ignores messages it does not understand', async () => {
     const source = conversation(1);
     const tab = openTab(source);
