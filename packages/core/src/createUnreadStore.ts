@@ -13,6 +13,7 @@ import {
   of,
   Subject,
   share,
+  skip,
   takeUntil,
   tap,
   timer,
@@ -95,11 +96,8 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
     state$,
     getSnapshot: () => snapshot$.value,
     subscribe(listener) {
-      let first = true;
-      const subscription = state$.subscribe((state) => {
-        if (first) first = false;
-        else listener(state);
-      });
+      // The listener hears changes only: the current state is what getSnapshot() gives.
+      const subscription = state$.pipe(skip(1)).subscribe(listener);
       return () => subscription.unsubscribe();
     },
     async refresh() {
