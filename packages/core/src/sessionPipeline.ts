@@ -20,7 +20,7 @@ import {
 import { bindCount } from './cacheBinding';
 import { crossTabLeader$ } from './crossTab';
 import { UnreadError } from './errors';
-import { describeValue, normalizeSessionId } from './ids';
+import { describeValue, isSessionId, normalizeSessionId } from './ids';
 import { markAsRead } from './markAsRead';
 import type { StoreConfig } from './options';
 import { pushLive$ } from './pushes';
@@ -48,18 +48,19 @@ export function sessionStates(
   // A source that cannot run here (a server render of a page's store) leaves the store idle.
   if (config.source.available === false) return EMPTY;
   return config.sessions$.pipe(
+    // One spelling per session: letter-case variants of an id are the same session.
+    map((value) => normalizeSessionId(value) ?? value),
     distinctUntilChanged(),
     switchMap((value) => {
-      const sessionId = normalizeSessionId(value);
       if (value === null) return of(state({ status: 'no-session' }));
-      if (!sessionId) {
+      if (!isSessionId(value)) {
         const error = new UnreadError(
           'misconfigured',
           `crisp-unread: the session id must be session_<uuid>, got ${describeValue(value)}.`,
         );
         return of(state({ status: 'error', error }));
       }
-      return sessionCount$(config, sessionId, onWork);
+      return sessionCount$(config, value, onWork);
     }),
     // A failing session stream (no chatbox after all) is a setup problem, shown as such.
     catchError((error: unknown) =>

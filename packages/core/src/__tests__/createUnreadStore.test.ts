@@ -230,6 +230,19 @@ describe('createUnreadStore', () => {
       expect(s.getSnapshot()).toMatchObject({ count: 1, sessionId: sessionB, status: 'ready' });
     });
 
+    it('takes a session id in another letter case for the same session, in its lower-case spelling', async () => {
+      const source = scriptedSource(3);
+      const session$ = new BehaviorSubject<string | null>(sessionA.toUpperCase());
+      const s = store({ source, sessionId: session$ });
+      record(s);
+      await settle();
+      expect(s.getSnapshot()).toMatchObject({ sessionId: sessionA, count: 3, status: 'ready' });
+      session$.next(sessionA);
+      await settle();
+      expect(source.calls).toEqual([sessionA]);
+      expect(s.queryKey).toEqual(['crisp-unread', source.scope, sessionA]);
+    });
+
     it('goes back to no-session when the session goes away', async () => {
       const source = scriptedSource(3);
       const session$ = new BehaviorSubject<string | null>(sessionA);
