@@ -42,15 +42,11 @@ export async function readCount(
   } catch (error) {
     throw toUnreadError(error);
   }
-  return (
-    toReading(answer) ??
-    fail(new UnreadError('invalid-response', `The ${source.kind} source gave ${notACount}.`))
-  );
+  const reading = toReading(answer);
+  if (!reading)
+    throw new UnreadError('invalid-response', `The ${source.kind} source gave ${notACount}.`);
+  return reading;
 }
-
-const fail = (error: UnreadError): never => {
-  throw error;
-};
 
 /** Any failure as an `UnreadError`; a raw one keeps its message and becomes the cause. */
 export function toUnreadError(
@@ -69,7 +65,7 @@ export function toUnreadError(
 export function deriveState(
   sessionId: string,
   query: QueryState<unknown, UnreadError>,
-): Omit<UnreadState, never> {
+): UnreadState {
   const reading = toReading(query.data);
   const updatedAt = reading && query.dataUpdatedAt > 0 ? query.dataUpdatedAt : null;
   const shown = { sessionId, count: reading?.count ?? null, stale: reading?.stale ?? false };
