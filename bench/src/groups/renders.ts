@@ -68,6 +68,8 @@ function Badge({ store }: { store: UnreadStore }) {
   return h('span', { id: 'project' }, String(count));
 }
 
+type SteadySource = ReturnType<typeof steadySource>;
+
 /** The naive hook: a new state object on every poll. */
 function useNaiveUnread(source: SteadySource) {
   const [state, setState] = useState<{ count: number | null }>({ count: null });

@@ -1,4 +1,4 @@
-import { UnreadError } from './errors';
+import { isUnreadError, UnreadError } from './errors';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -57,7 +57,7 @@ export async function requestJson({
     });
     text = await response.text();
   } catch (cause) {
-    if (cause instanceof UnreadError) throw cause;
+    if (isUnreadError(cause)) throw cause;
     const aborted = signal?.aborted;
     const timedOut = !aborted && controller.signal.aborted;
     throw new UnreadError(

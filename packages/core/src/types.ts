@@ -137,7 +137,11 @@ export interface UnreadStoreOptions {
    * re-subscribe (React StrictMode) costs nothing. Defaults to `1000`.
    */
   graceMs?: number | undefined;
-  /** How long an unused count stays in the query cache. Defaults to `300000` (5 minutes). */
+  /**
+   * How long an unused count stays in the query cache: its query's `gcTime`, which query-core
+   * counts from when its last observer leaves (the longest `gcTime` among them wins).
+   * Defaults to `300000` (5 minutes).
+   */
   gcTimeMs?: number | undefined;
 }
 
