@@ -68,8 +68,6 @@ function Badge({ store }: { store: UnreadStore }) {
   return h('span', { id: 'project' }, String(count));
 }
 
-type SteadySource = ReturnType<typeof steadySource>;
-
 /** The naive hook: a new state object on every poll. */
 function useNaiveUnread(source: SteadySource) {
   const [state, setState] = useState<{ count: number | null }>({ count: null });
