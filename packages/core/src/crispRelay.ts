@@ -163,9 +163,9 @@ export function crispRelay(options: CrispRelayOptions): CrispRelaySource {
   };
   const { baseDelayMs, maxDelayMs, maxAttempts, random } = streamReconnect;
   check(
-    Number.isFinite(baseDelayMs) && baseDelayMs >= 0 && maxDelayMs >= baseDelayMs,
+    Number.isFinite(maxDelayMs) && maxDelayMs >= baseDelayMs && baseDelayMs >= 0,
     'reconnect.maxDelayMs',
-    `milliseconds >= reconnect.baseDelayMs (${baseDelayMs}, a number >= 0)`,
+    'finite milliseconds >= reconnect.baseDelayMs >= 0',
     maxDelayMs,
   );
   check(

@@ -51,6 +51,20 @@ describe('crispRelay.read', () => {
     );
   });
 
+  it('refuses reconnect settings that cannot make a backoff', () => {
+    const url = 'http://127.0.0.1:9';
+    for (const reconnect of [
+      { baseDelayMs: -1 },
+      { baseDelayMs: 5000, maxDelayMs: 1000 },
+      { maxDelayMs: Number.POSITIVE_INFINITY },
+      { baseDelayMs: Number.NaN },
+    ]) {
+      expect(() => crispRelay({ url, stream: true, reconnect })).toThrow(/reconnect\.maxDelayMs/);
+    }
+    expect(() => crispRelay({ url, reconnect: { maxAttempts: 0 } })).toThrow(/maxAttempts/);
+    expect(() => crispRelay({ url, reconnect: { random: 1 as never } })).toThrow(/random/);
+  });
+
   it('refuses a bad url', () => {
     expect(() => crispRelay({ url: 'ftp://x' })).toThrow(/url/);
     expect(() => crispRelay({ url: 'https://a:b@x' })).toThrow(/url/);
