@@ -68,8 +68,8 @@ export interface CrispRelaySource extends UnreadSource {
   /** The relay says whether it could refresh the count it serves. */
   read(sessionId: string, context: SourceReadContext): Promise<UnreadReading>;
   watch?(sessionId: string, context: SourceReadContext): Observable<UnreadReading>;
-  /** The `reconnect` option with its defaults, given with `stream: true`. */
-  reconnect?: StreamReconnect | undefined;
+  /** The `reconnect` option with its defaults, for the store; given with `stream: true`. */
+  readonly reconnect?: StreamReconnect | undefined;
 }
 
 const service = 'The crisp-unread relay';
@@ -197,6 +197,7 @@ export function crispRelay(options: CrispRelayOptions): CrispRelaySource {
     scope: url,
     url,
     available,
+    reconnect: stream ? streamReconnect : undefined,
     async read(sessionId, context) {
       const response = await requestJson({
         url: sessionUrl(sessionId),
@@ -214,7 +215,6 @@ export function crispRelay(options: CrispRelayOptions): CrispRelaySource {
 
   // Per session, so that the store's re-opening of a stream resumes where the last one stopped.
   const resume = resumePoints();
-  source.reconnect = streamReconnect;
   source.watch = (sessionId, { signal }) => {
     const target = `${sessionUrl(sessionId)}/stream`;
     return new Observable<UnreadReading>((subscriber) => {

@@ -174,6 +174,7 @@ describe('crispRelay.watch (in process, fake timers)', () => {
   it('makes one connection per subscription: it completes when the stream ends and never reconnects', async () => {
     const relay = inProcessRelay();
     const source = crispRelay({ url, stream: true, fetch: relay.fetch });
+    expect(crispRelay({ url }).reconnect).toBeUndefined();
     expect(source.reconnect).toMatchObject({
       baseDelayMs: 1000,
       maxDelayMs: 30_000,
