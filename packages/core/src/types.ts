@@ -70,6 +70,7 @@ export interface UnreadSource {
    * How the store re-opens this source's push stream after it fails, in place of the store's
    * `retry` settings (the stream's own backoff, e.g. `crispRelay`'s `reconnect` option). The
    * store is the only one that re-opens a stream: `watch` makes one connection per subscription.
+   * Defaults to `undefined` (the store's `retry`).
    */
   readonly reconnect?: StreamReconnect | undefined;
   /**
@@ -97,7 +98,9 @@ export interface UnreadSource {
  * instead (polling covers the gap), or a longer `Retry-After`.
  */
 export interface StreamReconnect {
+  /** The bound of the first wait, doubling per failure. */
   readonly baseDelayMs: number;
+  /** The bound never grows past this. */
   readonly maxDelayMs: number;
   /** Consecutive failed connections after which the stream is re-opened once per poll interval. */
   readonly maxAttempts: number;
