@@ -37,40 +37,32 @@ afterEach(async () => {
 /** The `Last-Event-ID` of every stream request the relay received (`null` without one), in order. */
 let streamRequests: Array<string | null> = [];
 
-function relayOptions(options: Partial<UnreadRelayOptions> = {}): UnreadRelayOptions {
-  return {
+/** Starts a relay, counting its stream requests as they reach it. */
+async function startRelay(options: Partial<UnreadRelayOptions> = {}): Promise<string> {
+  streamRequests = [];
+  const started = createUnreadRelay({
     ...emulator.restOptions(website),
     webhookSecret: secret,
     rateLimit: false,
     firstReadLimit: false,
     log: false,
     ...options,
-  };
-}
-
-/** Serves `relay`, counting its stream requests as they reach it. */
-async function serve(port = 0): Promise<string> {
-  const counted = relay;
+  });
+  relay = started;
   served = await serveUnreadRelay(
     {
-      ...counted,
+      ...started,
       fetch: (request, ...rest) => {
         if (new URL(request.url).pathname.endsWith('/stream')) {
           streamRequests.push(request.headers.get('last-event-id'));
         }
-        return counted.fetch(request, ...rest);
+        return started.fetch(request, ...rest);
       },
     },
-    { port },
+    { port: 0 },
   );
   emulator.setWebhook({ url: `${served.url}/webhooks/crisp`, secret });
   return served.url;
-}
-
-async function startRelay(options: Partial<UnreadRelayOptions> = {}): Promise<string> {
-  streamRequests = [];
-  relay = createUnreadRelay(relayOptions(options));
-  return serve();
 }
 
 const signal = () => new AbortController().signal;
