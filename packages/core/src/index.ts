@@ -40,6 +40,7 @@ export { unreadQueryKey, unreadQueryRoot } from './queryKey';
 export type {
   RetryOptions,
   SourceReadContext,
+  StreamReconnect,
   UnreadReading,
   UnreadSource,
   UnreadState,

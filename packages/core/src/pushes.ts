@@ -55,8 +55,9 @@ export function pushLive$(options: PushOptions): Observable<boolean> {
 }
 
 /**
- * The one reconnect policy of push streams: a failed stream is re-opened with the store's backoff,
- * an ended one after a poll interval; polling covers the gap either way.
+ * The one reconnect policy of push streams (sources make one connection per `watch`): a failed
+ * stream is re-opened on the source's `reconnect` backoff, else the store's `retry` one, an ended
+ * one after a poll interval; polling covers the gap either way.
  */
 function openPushes(options: PushOptions): Observable<boolean> {
   const { source, sessionId, client, queryKey } = options;
@@ -87,11 +88,24 @@ function openPushes(options: PushOptions): Observable<boolean> {
     // Failures are counted here, not by `retry` (its `resetOnSuccess` would count that `false` as
     // a success): a stream that delivered a count starts its backoff anew.
     retry({
-      delay: (error: unknown) =>
-        timer(retryDelay(++failures, toUnreadError(error), options.pollIntervalMs, options.retry)),
+      delay: (error: unknown) => timer(reopenDelay(++failures, toUnreadError(error), options)),
     }),
     repeat({ delay: () => timer(options.pollIntervalMs) }),
     startWith(false),
     distinctUntilChanged(),
   );
+}
+
+/**
+ * How long a stream that failed `failures` times in a row waits to be re-opened. On the source's
+ * `reconnect` backoff, failure `maxAttempts` and every later one wait a poll interval (or a longer
+ * `Retry-After`): the stream is then re-opened at the pace of polling.
+ */
+function reopenDelay(failures: number, error: UnreadError, options: PushOptions): number {
+  const { reconnect } = options.source;
+  if (!reconnect) return retryDelay(failures, error, options.pollIntervalMs, options.retry);
+  if (failures >= reconnect.maxAttempts) {
+    return Math.max(options.pollIntervalMs, error.retryAfterMs ?? 0);
+  }
+  return retryDelay(failures, error, options.pollIntervalMs, reconnect);
 }

@@ -67,6 +67,13 @@ export interface UnreadSource {
    */
   watch?(sessionId: string, context: SourceReadContext): Observable<number | UnreadReading>;
   /**
+   * How the store re-opens this source's push stream after it fails, in place of the store's
+   * `retry` settings (the stream's own backoff, e.g. `crispRelay`'s `reconnect` option). The
+   * store is the only one that re-opens a stream: `watch` makes one connection per subscription.
+   * Defaults to `undefined` (the store's `retry`).
+   */
+  readonly reconnect?: StreamReconnect | undefined;
+  /**
    * The visitor's session as the source knows it (the chatbox does). Used when the store is given
    * no `sessionId`.
    */
@@ -82,6 +89,23 @@ export interface UnreadSource {
    * it reads nothing, opens nothing and throws nothing. Defaults to `true`.
    */
   readonly available?: boolean | undefined;
+}
+
+/**
+ * A push stream's backoff, every field given. After failure `n` (counted since the stream last
+ * delivered a count) the store waits a random time up to `min(maxDelayMs, baseDelayMs * 2^(n-1))`
+ * (a rate limit waits its `Retry-After`); from failure `maxAttempts` on it waits a poll interval
+ * instead (polling covers the gap), or a longer `Retry-After`.
+ */
+export interface StreamReconnect {
+  /** The bound of the first wait, doubling per failure. */
+  readonly baseDelayMs: number;
+  /** The bound never grows past this. */
+  readonly maxDelayMs: number;
+  /** Consecutive failed connections after which the stream is re-opened once per poll interval. */
+  readonly maxAttempts: number;
+  /** A source of randomness in `[0, 1)`. */
+  readonly random: () => number;
 }
 
 /** The backoff for transient failures (timeouts, network errors, 5xx, invalid responses). */
