@@ -1,18 +1,22 @@
 import { Observable } from 'rxjs';
 import { crispEvents } from './crispEvents';
+import { isBrowser } from './environment';
 import { misconfigured, UnreadError } from './errors';
 import { describeValue } from './ids';
 import type { UnreadSource } from './types';
 
 /** Options of `crispChatbox`. */
 export interface CrispChatboxOptions {
-  /** Where `$crisp` lives. Defaults to `globalThis` (the page's `window`). */
-  target?: object;
+  /**
+   * Where `$crisp` lives. Defaults to `globalThis` (the page's `window`); outside a page (a server
+   * render) the source is then unavailable, and a store on it stays `idle`.
+   */
+  target?: object | undefined;
   /**
    * How often to re-read the chatbox's own count, locally (no network), in case an event was
    * missed. Defaults to `5000`.
    */
-  reconcileMs?: number;
+  reconcileMs?: number | undefined;
 }
 
 /** A source reading the Crisp chatbox already on the page: no key, no request, instant updates. */
@@ -45,6 +49,7 @@ export function crispChatbox(options: CrispChatboxOptions = {}): CrispChatboxSou
     kind: 'crisp-chatbox',
     scope: 'crisp-chatbox',
     local: true,
+    available: target !== undefined || isBrowser(),
     session$: events.session$,
     async read() {
       const count = unread();

@@ -1,4 +1,5 @@
 import { Observable } from 'rxjs';
+import { isBrowser } from './environment';
 
 /** A chatbox event callback, as `$crisp.push(["on", event, callback])` takes it. */
 export type CrispListener = (...args: unknown[]) => void;
@@ -26,9 +27,9 @@ export interface CrispEvents {
 
 export interface CrispEventsOptions {
   /** Where `$crisp` lives. Defaults to `globalThis` (the page's `window`). */
-  target?: object;
+  target?: object | undefined;
   /** Called with a warning in development. Defaults to `console.warn`. */
-  warn?: (message: string) => void;
+  warn?: ((message: string) => void) | undefined;
 }
 
 type Host = { $crisp?: CrispGlobal } & Record<symbol, CrispEvents | undefined>;
@@ -37,8 +38,6 @@ type Host = { $crisp?: CrispGlobal } & Record<symbol, CrispEvents | undefined>;
 interface OwnedEvent {
   dispatch: CrispListener;
   listeners: Set<CrispListener>;
-  /** The handler another script pushed directly, taken in as a listener. */
-  foreign?: CrispListener | undefined;
 }
 
 const isId = (value: unknown): value is string => typeof value === 'string' && value !== '';
@@ -48,9 +47,12 @@ const isId = (value: unknown): value is string => typeof value === 'string' && v
  * one, so a library that registers its own handler silently removes the host app's (and the app's
  * removes the library's). This owns each event once, through `$crisp.push` (which queues before
  * Crisp loads), and fans out to every listener. Apps register through it too; a handler another
- * script still registers directly is taken in as a listener, with a warning in development.
- * One multiplexer per page, shared even by two copies of this library (a `Symbol.for` key on the
- * host).
+ * script registers directly (Crisp's snippet, `crisp-sdk-web`) is taken in as a listener, with a
+ * warning in development: one pushed after the multiplexer first saw `$crisp`, one still waiting in
+ * the snippet's queue when it attaches, and one pushed before it owned that event. (A handler
+ * pushed straight to Crisp's loaded API before this library ever saw it cannot be recovered: Crisp
+ * has no way to read it back.) One multiplexer per page, shared even by two copies of this library
+ * (a `Symbol.for` key on the host).
  */
 export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
   const host = (options.target ?? globalThis) as Host;
@@ -62,6 +64,12 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
   const owned = new Map<string, OwnedEvent>();
   /** `session$`'s subscribers, told of every new session id. */
   const sessionWatchers = new Set<() => void>();
+  /**
+   * The handler other scripts last pushed for each event: Crisp runs it while we do not own the
+   * event, our dispatcher once we do.
+   */
+  const theirs = new Map<unknown, CrispListener>();
+  const warned = new Set<string>();
   let session: string | null = null;
   let attachedTo: CrispGlobal | undefined;
   let waitTimer: ReturnType<typeof setInterval> | undefined;
@@ -83,34 +91,39 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
     waitTimer = undefined;
   };
 
+  /** Warns once per event, in development, that a handler pushed directly runs as a listener. */
+  const adopted = (event: string) => {
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+      ?.env;
+    if (env?.NODE_ENV !== 'production' && !warned.has(event)) {
+      warned.add(event);
+      warn(
+        `crisp-unread: a $crisp "${event}" handler pushed directly now runs as a listener ` +
+          `(it would replace ours); use crispEvents().on("${event}", …).`,
+      );
+    }
+  };
+
   /**
-   * Takes an `on`/`off` pushed for an event we own away from `$crisp` (where it would replace our
-   * dispatcher) into the fan-out. True when the command was taken.
+   * Notes an `on`/`off` another script pushed. For an event we own, the command is taken away from
+   * `$crisp` (where it would replace our dispatcher), and the handler runs as a listener: true then.
    */
-  const reroute = (command: unknown): boolean => {
+  const takeIn = (command: unknown): boolean => {
     const [verb, event, callback] = Array.isArray(command) ? command : [];
     const entry = owned.get(event);
-    if (!entry) return false;
-    if (verb === 'off') entry.foreign = undefined;
-    else if (verb === 'on' && typeof callback === 'function' && callback !== entry.dispatch) {
-      const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-        ?.env;
-      if (env?.NODE_ENV !== 'production') {
-        warn(
-          `crisp-unread: a $crisp "${event}" handler pushed directly now runs as a listener ` +
-            `(it would replace ours); use crispEvents().on("${event}", …).`,
-        );
-      }
-      entry.foreign = callback;
+    if (verb === 'off') theirs.delete(event);
+    else if (verb === 'on' && typeof callback === 'function' && callback !== entry?.dispatch) {
+      theirs.set(event, callback);
+      if (entry) adopted(event);
     } else return false;
-    return true;
+    return entry !== undefined;
   };
 
   /**
    * The current `$crisp`, once it can take commands (`undefined` before the snippet ran). A `$crisp`
-   * seen for the first time gets its `push` wrapped, so that an `on`/`off` for an event we own goes
-   * through `reroute`, and every owned event registered. Crisp's script swaps the queue for its
-   * API object on load, so this happens again then.
+   * seen for the first time gets its `push` wrapped, so that every `on`/`off` goes through
+   * `takeIn`, and every owned event registered. Crisp's script swaps the queue for its API object
+   * on load, so this happens again then.
    */
   const attach = (): CrispGlobal | undefined => {
     const target = host.$crisp;
@@ -118,11 +131,14 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
     if (target !== attachedTo) {
       attachedTo = target;
       stopWaiting();
+      // The snippet's queue may hold handlers pushed before we came: Crisp would run them, then
+      // our `on` (queued after them) would replace them. Take them in; they stay queued.
+      if (Array.isArray(target)) for (const command of [...target]) takeIn(command);
       const original = target.push;
       try {
         Object.defineProperty(target, 'push', {
           value(...commands: unknown[]) {
-            const kept = commands.filter((command) => !reroute(command));
+            const kept = commands.filter((command) => !takeIn(command));
             return kept.length ? original.apply(target, kept) : (target as unknown[]).length;
           },
           configurable: true,
@@ -137,6 +153,28 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
     return target;
   };
 
+  /**
+   * Attaches whenever `$crisp` is assigned (the snippet's queue, then Crisp's API): a handler the
+   * app pushes between Crisp's load and the first event would otherwise reach Crisp unseen, and
+   * replace ours. Nothing is watched where the host has no `$crisp` to watch (a server) or has made
+   * it unassignable.
+   */
+  const watchAssignments = () => {
+    const descriptor = Object.getOwnPropertyDescriptor(host, '$crisp');
+    let value = descriptor?.value as CrispGlobal | undefined;
+    if (!descriptor || (descriptor.configurable && descriptor.writable)) {
+      Object.defineProperty(host, '$crisp', {
+        get: () => value,
+        set(next: CrispGlobal | undefined) {
+          value = next;
+          attach();
+        },
+        configurable: true,
+        enumerable: true,
+      });
+    }
+  };
+
   const on = (event: string, listener: CrispListener) => {
     let entry = owned.get(event);
     if (!entry) {
@@ -146,7 +184,7 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
           // An event means Crisp runs: protect the API object that replaced the queue at once.
           attach();
           if (event === 'session:loaded') readSession(args[0]);
-          for (const each of [...created.listeners, created.foreign]) {
+          for (const each of [...created.listeners, theirs.get(event)]) {
             try {
               each?.(...args);
             } catch (error) {
@@ -160,6 +198,7 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
       };
       entry = created;
       owned.set(event, entry);
+      if (theirs.has(event)) adopted(event);
       // Already attached to this `$crisp`: register the new event with it.
       if (host.$crisp === attachedTo) attachedTo?.push(['on', event, created.dispatch]);
     }
@@ -200,5 +239,8 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
     }),
   };
   host[registry] = events;
+  // Watch `$crisp` from now on, so that what other scripts push before anyone listens is known.
+  if (options.target !== undefined || isBrowser()) watchAssignments();
+  attach();
   return events;
 }

@@ -9,38 +9,45 @@ import type { SourceReadContext, UnreadReading, UnreadSource } from './types';
 /** How `watch` reconnects its stream. */
 export interface CrispRelayReconnectOptions {
   /** The first reconnection waits a random time up to this, doubling per failure. Defaults to `1000`. */
-  baseDelayMs?: number;
+  baseDelayMs?: number | undefined;
   /** The wait never grows past this. Defaults to `30000`. */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
   /** Consecutive failed connections before `watch` errors (and the store polls). Defaults to `5`. */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** A source of randomness in `[0, 1)`, for tests. Defaults to `Math.random`. */
-  random?: () => number;
+  random?: (() => number) | undefined;
 }
 
 /** Options of `crispRelay`: counts from `@crisp-unread/relay`, no key in the page. */
 export interface CrispRelayOptions {
-  /** The relay's base URL (with its base path), e.g. `https://shop.example/api/crisp-unread`. */
+  /**
+   * The relay's base URL (with its base path), e.g. `https://shop.example/api/crisp-unread`, or a
+   * path on the page's own site, e.g. `/api/crisp-unread`, resolved against the page's `location`.
+   * Outside a page (a server render) a relative URL leaves the source unavailable: a store on it
+   * stays `idle`. Required.
+   */
   url: string;
   /** Also push counts over the relay's Server-Sent Events stream (`watch`). Defaults to `false`. */
-  stream?: boolean;
+  stream?: boolean | undefined;
   /** The `fetch` to use. Defaults to the global one, looked up at each call. */
-  fetch?: FetchLike;
+  fetch?: FetchLike | undefined;
   /** A deadline for each read, body included. Defaults to `10000`. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /**
    * A stream silent this long (no event, no heartbeat) is dropped and reconnected.
    * Defaults to `45000` (three of the relay's default heartbeats).
    */
-  idleTimeoutMs?: number;
+  idleTimeoutMs?: number | undefined;
   /** How the stream reconnects. Defaults to `{}`. */
-  reconnect?: CrispRelayReconnectOptions;
+  reconnect?: CrispRelayReconnectOptions | undefined;
 }
 
 /** A source reading counts from a crisp-unread relay. */
 export interface CrispRelaySource extends UnreadSource {
   readonly kind: 'crisp-relay';
-  /** The relay URL, without a trailing slash. */
+  /**
+   * The relay URL, without a trailing slash: absolute in a page, as given (relative) outside one.
+   */
   readonly url: string;
   /** The relay says whether it could refresh the count it serves. */
   read(sessionId: string, context: SourceReadContext): Promise<UnreadReading>;
@@ -109,18 +116,22 @@ export function crispRelay(options: CrispRelayOptions): CrispRelaySource {
     idleTimeoutMs = 45_000,
     reconnect = {},
   } = options ?? {};
+  const page = (globalThis as { location?: { href?: string } }).location?.href;
+  // A URL without a scheme (`/api/…`, `//host/…`) needs a page to resolve against.
+  const available = !!page || /^[a-z][\w+.-]*:/i.test(given);
   let url = '';
   try {
-    url = new URL(given, (globalThis as { location?: { href?: string } }).location?.href).href;
+    // Without a page, a relative URL is checked against a stand-in origin, and kept as given.
+    url = new URL(given, page || 'http://localhost').href;
   } catch {}
   check(
     // http(s), no credentials, no query, no hash.
-    typeof given === 'string' && /^https?:\/\/[^/@]+\/[^?#]*$/.test(url),
+    given?.trim?.() && /^https?:\/\/[^/@]+\/[^?#]*$/.test(url),
     'url',
-    "the relay's http(s) URL (no credentials, query or hash)",
+    'an http(s) URL or a path (no credentials, query or hash)',
     given,
   );
-  url = url.replace(/\/+$/, '');
+  url = (available ? url : given).replace(/\/+$/, '');
   for (const [name, value] of Object.entries({ timeoutMs, idleTimeoutMs })) {
     check(Number.isFinite(value) && value > 0, name, 'a positive number of milliseconds', value);
   }
@@ -140,6 +151,7 @@ export function crispRelay(options: CrispRelayOptions): CrispRelaySource {
   );
 
   const sessionUrl = (sessionId: string) => {
+    check(available, 'url', 'absolute outside a page', url);
     check(isSessionId(sessionId), 'sessionId', 'session_<uuid>', sessionId);
     return `${url}/sessions/${sessionId}/unread`;
   };
@@ -158,6 +170,7 @@ export function crispRelay(options: CrispRelayOptions): CrispRelaySource {
     kind: 'crisp-relay',
     scope: url,
     url,
+    available,
     async read(sessionId, context) {
       const response = await requestJson({
         url: sessionUrl(sessionId),

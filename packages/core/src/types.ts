@@ -70,12 +70,18 @@ export interface UnreadSource {
    * The visitor's session as the source knows it (the chatbox does). Used when the store is given
    * no `sessionId`.
    */
-  readonly session$?: Observable<string | null>;
+  readonly session$?: Observable<string | null> | undefined;
   /**
    * Reads and pushes cost nothing (the chatbox reads the page itself): every tab reads for itself,
    * with no cross-tab lead.
    */
-  readonly local?: boolean;
+  readonly local?: boolean | undefined;
+  /**
+   * `false` where the source cannot run: it needs a page and there is none (a relay URL relative
+   * to the page, or the page's own chatbox, during a server render). A store on it stays `idle`:
+   * it reads nothing, opens nothing and throws nothing. Defaults to `true`.
+   */
+  readonly available?: boolean | undefined;
 }
 
 /** The backoff for transient failures (timeouts, network errors, 5xx, invalid responses). */
@@ -84,11 +90,11 @@ export interface RetryOptions {
    * The first retry waits a random time up to this, then the bound doubles per failure
    * ("full jitter"). Defaults to `1000`.
    */
-  baseDelayMs?: number;
+  baseDelayMs?: number | undefined;
   /** The bound never grows past this. Defaults to `300000` (5 minutes). */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
   /** A source of randomness in `[0, 1)`, for tests. Defaults to `Math.random`. */
-  random?: () => number;
+  random?: (() => number) | undefined;
 }
 
 /** Options of `createUnreadStore`. */
@@ -101,15 +107,15 @@ export interface UnreadStoreOptions {
    * Defaults to the source's own `session$` (the chatbox source has one), else, in a page that runs
    * the Crisp chatbox (`window.$crisp` exists), the chatbox's session, else `null`.
    */
-  sessionId?: string | null | Observable<string | null>;
+  sessionId?: string | null | Observable<string | null> | undefined;
   /** How often to read while subscribed. Defaults to `30000`. */
-  pollIntervalMs?: number;
+  pollIntervalMs?: number | undefined;
   /**
    * In browsers, make no requests while the document is hidden (and while offline), and read at
    * once on becoming visible or online when the count is older than the interval.
    * Uses `@tanstack/query-core`'s `focusManager` and `onlineManager`. Defaults to `true`.
    */
-  pauseWhenHidden?: boolean;
+  pauseWhenHidden?: boolean | undefined;
   /**
    * Share one poller among the browser tabs of a site: per session, one tab reads (the leader,
    * elected with Web Locks, else by a heartbeat over `BroadcastChannel`) and sends every count and
@@ -118,21 +124,25 @@ export interface UnreadStoreOptions {
    * every tab read for itself; outside browsers it does nothing.
    * Defaults to `true` in browsers that have `navigator.locks` or `BroadcastChannel`.
    */
-  crossTab?: boolean;
+  crossTab?: boolean | undefined;
   /** Backoff for transient failures, or `false` to wait a whole interval after one. Defaults to `{}`. */
-  retry?: RetryOptions | false;
+  retry?: RetryOptions | false | undefined;
   /**
    * The cache. Pass the app's own client to share counts and in-flight reads with it.
    * Defaults to one client shared by every store of the page or process.
    */
-  queryClient?: QueryClient;
+  queryClient?: QueryClient | undefined;
   /**
    * How long the store keeps working after its last subscriber leaves, so that an immediate
    * re-subscribe (React StrictMode) costs nothing. Defaults to `1000`.
    */
-  graceMs?: number;
-  /** How long an unused count stays in the query cache. Defaults to `300000` (5 minutes). */
-  gcTimeMs?: number;
+  graceMs?: number | undefined;
+  /**
+   * How long an unused count stays in the query cache: its query's `gcTime`, which query-core
+   * counts from when its last observer leaves (the longest `gcTime` among them wins).
+   * Defaults to `300000` (5 minutes).
+   */
+  gcTimeMs?: number | undefined;
 }
 
 /** The store: a live count with a small, framework-free contract. */

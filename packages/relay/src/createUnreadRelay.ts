@@ -44,6 +44,9 @@ function positive(name: string, value: unknown, integer = false): number {
   return value;
 }
 
+/** Options with every default filled in: none is optional, none `undefined`. */
+type Defaulted<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
+
 const credentials = [
   ['websiteId', 'CRISP_WEBSITE_ID'],
   ['identifier', 'CRISP_IDENTIFIER'],
@@ -54,13 +57,17 @@ const credentials = [
 function bucket(
   name: string,
   value: RateLimitOptions | false | undefined,
-  defaults: Required<RateLimitOptions>,
-): Required<RateLimitOptions> | false {
+  defaults: Defaulted<RateLimitOptions>,
+): Defaulted<RateLimitOptions> | false {
   if (value === false) return false;
   if (value !== undefined && (typeof value !== 'object' || value === null)) {
     fail(`\`${name}\` must be { burst, perSecond } or false.`);
   }
-  const merged = { ...defaults, ...value };
+  // A field given as `undefined` (an unset environment value) takes its default.
+  const merged = {
+    burst: value?.burst ?? defaults.burst,
+    perSecond: value?.perSecond ?? defaults.perSecond,
+  };
   positive(`${name}.burst`, merged.burst, true);
   positive(`${name}.perSecond`, merged.perSecond);
   return merged;
@@ -94,7 +101,7 @@ function resolveOptions(options: UnreadRelayOptions) {
     rateLimitedPauseMs: 60_000,
     now: Date.now,
     ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
-  } as Required<Omit<UnreadRelayOptions, Unmerged>> & Pick<UnreadRelayOptions, Unmerged>;
+  } as Defaulted<Omit<UnreadRelayOptions, Unmerged>> & Pick<UnreadRelayOptions, Unmerged>;
   positive('ttlMs', settings.ttlMs);
   if (!Number.isInteger(settings.dailyBudget) || settings.dailyBudget < 0) {
     fail('`dailyBudget` must be an integer >= 0.');
@@ -130,6 +137,7 @@ function resolveOptions(options: UnreadRelayOptions) {
   positive('maxStreams', settings.maxStreams, true);
   return {
     ...settings,
+    ...economySettings(settings),
     rateLimit: bucket('rateLimit', settings.rateLimit, { burst: 60, perSecond: 1 }),
     firstReadLimit: bucket('firstReadLimit', settings.firstReadLimit, {
       burst: 20,

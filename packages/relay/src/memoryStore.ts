@@ -3,9 +3,9 @@ import type { CachedCount, RelayMessage, RelayStore } from './types';
 /** Options of `memoryStore`. */
 export interface MemoryStoreOptions {
   /** The clock (epoch ms), for tests. Defaults to the relay's `now`, else `Date.now`. */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /** Cached sessions kept at most; the oldest are forgotten first. Defaults to `100000`. */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
 }
 
 /** The default `RelayStore`: one process's memory. Expiry is checked on access, no timers. */

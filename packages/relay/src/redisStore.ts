@@ -57,21 +57,21 @@ export interface RedisStoreOptions {
   /**
    * The connection for pub/sub. Defaults to `client.duplicate()`, which the store owns and closes.
    */
-  subscriber?: RedisSubscriberLike;
+  subscriber?: RedisSubscriberLike | undefined;
   /** The first part of every key and channel: `<prefix>:<websiteId>:…`. Defaults to `'crisp-unread'`. */
-  prefix?: string;
+  prefix?: string | undefined;
   /** The website id of the namespace. Defaults to the relay's (given when the relay starts). */
-  websiteId?: string;
+  websiteId?: string | undefined;
   /**
    * How long one Redis command may take before the store stops sending commands and answers from
    * memory until a background PING answers (also the period of that PING). Defaults to the
    * client's `commandTimeout` (ioredis then enforces it), else `1000`.
    */
-  operationTimeoutMs?: number;
+  operationTimeoutMs?: number | undefined;
   /** Sessions kept in the in-memory fallback cache. Defaults to `100000`. */
-  maxLocalEntries?: number;
+  maxLocalEntries?: number | undefined;
   /** The clock (epoch ms), for tests. Defaults to the relay's `now`, else `Date.now`. */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 const DOWN: unique symbol = Symbol('redis-down');

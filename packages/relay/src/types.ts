@@ -143,9 +143,9 @@ export type StoreHealth =
 /** The per-client token bucket. */
 export interface RateLimitOptions {
   /** Requests a client may make at once. Defaults to `60`. */
-  burst?: number;
+  burst?: number | undefined;
   /** Tokens given back per second. Defaults to `1`. */
-  perSecond?: number;
+  perSecond?: number | undefined;
 }
 
 /** What the relay knows about a request's connection, where the runtime says. */
@@ -163,15 +163,15 @@ export interface UnreadRelayOptions {
   /** The REST token key. A secret: it never appears in a response or a log line. Required. */
   key: string;
   /** Sent as `X-Crisp-Tier`. Defaults to `'plugin'`. */
-  tier?: CrispTier;
+  tier?: CrispTier | undefined;
   /** Crisp's API origin (the emulator's URL in tests). Defaults to `https://api.crisp.chat`. */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /**
    * Without web hooks (`webhookSecret` unset): how long a count read from Crisp is served as
    * fresh, and the refresh period of streamed sessions. With web hooks a count stays fresh until
    * a hook says it changed, and `safetyRefreshMs` applies instead. Defaults to `15000`.
    */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
   /**
    * With web hooks configured: the age at which a count is read again even though no hook said
    * it changed (hooks can be lost), and the period of that safety re-read for streamed sessions.
@@ -179,7 +179,7 @@ export interface UnreadRelayOptions {
    */
   safetyRefreshMs?: number | undefined;
   /** Upstream calls allowed per UTC day in all, never exceeded. Defaults to `5000`. */
-  dailyBudget?: number;
+  dailyBudget?: number | undefined;
   /**
    * How `dailyBudget` is split, as fractions adding up to 1. Each share is paced over the UTC day
    * (see the README) and one share running out never stops another: a flood of unknown ids
@@ -195,22 +195,22 @@ export interface UnreadRelayOptions {
    */
   failureMemoryMs?: number | undefined;
   /** The Crisp web hook secret; without it `POST /webhooks/crisp` answers 404. Defaults to none. */
-  webhookSecret?: string;
+  webhookSecret?: string | undefined;
   /** How old a web hook's timestamp may be. Defaults to `300000` (5 minutes). */
-  webhookToleranceMs?: number;
+  webhookToleranceMs?: number | undefined;
   /** The largest web hook body accepted, in bytes. Defaults to `65536`. */
-  maxWebhookBytes?: number;
+  maxWebhookBytes?: number | undefined;
   /**
    * Origins allowed to call the relay from a browser (`https://shop.example`), or `'*'`.
    * Defaults to `[]` (no CORS headers: same-origin pages only).
    */
-  allowedOrigins?: readonly string[] | '*';
+  allowedOrigins?: readonly string[] | '*' | undefined;
   /** A path prefix for every route, e.g. `'/api/crisp-unread'`. Defaults to `''`. */
-  basePath?: string;
+  basePath?: string | undefined;
   /** The shared state. Defaults to `memoryStore()`. */
-  store?: RelayStore;
+  store?: RelayStore | undefined;
   /** The per-client rate limit, or `false` for none. Defaults to `{ burst: 60, perSecond: 1 }`. */
-  rateLimit?: RateLimitOptions | false;
+  rateLimit?: RateLimitOptions | false | undefined;
   /**
    * A second, smaller bucket per client, taken only by reads of a session the store holds no
    * count for (each such read costs an upstream call and a unit of the daily budget): a client
@@ -240,27 +240,27 @@ export interface UnreadRelayOptions {
    * the client and can be anything); a number `N` takes the N-th entry from the right, for `N`
    * trusted proxies in a row (`true` is `1`). Defaults to `false`.
    */
-  trustProxy?: boolean | number;
+  trustProxy?: boolean | number | undefined;
   /**
    * Names the client a request comes from, for every per-client limit. Defaults to the
    * `X-Forwarded-For` entry `trustProxy` picks, else the connection address where the runtime
    * gives it, else one bucket shared by everyone.
    */
-  clientId?: (request: Request, connection: ConnectionInfo) => string;
+  clientId?: ((request: Request, connection: ConnectionInfo) => string) | undefined;
   /** SSE heartbeat comment period. Defaults to `15000`. */
-  heartbeatMs?: number;
+  heartbeatMs?: number | undefined;
   /** The reconnection delay SSE clients are told (`retry:`). Defaults to `3000`. */
-  sseRetryMs?: number;
+  sseRetryMs?: number | undefined;
   /** Deadline of each upstream request. Defaults to `10000`. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** How long Crisp is left alone after a 429/420 without `Retry-After`. Defaults to `60000`. */
-  rateLimitedPauseMs?: number;
+  rateLimitedPauseMs?: number | undefined;
   /** The clock (epoch ms), for tests. Defaults to `Date.now`. */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /** The `fetch` for upstream calls. Defaults to the global one. */
-  fetch?: FetchLike;
+  fetch?: FetchLike | undefined;
   /** Where the relay logs (never a secret). Defaults to `console.warn`-based; `false` for silence. */
-  log?: ((line: string) => void) | false;
+  log?: ((line: string) => void) | false | undefined;
 }
 
 /** What `GET /sessions/{id}/unread` answers. */

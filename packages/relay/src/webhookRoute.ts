@@ -32,8 +32,8 @@ export interface WebhookRouteSettings {
   /** Takes a token for each failed signature, per client; `null` for no limit. */
   failedSignatures: RateLimiter | null;
   /**
-   * A hook said the session changed: its fresh count, or `null`; `deferred` when nothing was read
-   * (the session is marked changed and read on the next demand).
+   * Tells the economy a session's conversation changed: its fresh count, `null` when it could not
+   * be read afresh, or `deferred` when nobody watches or caches it (read on the next demand).
    */
   hook(sessionId: string): Promise<{ count: number | null; deferred?: true }>;
 }

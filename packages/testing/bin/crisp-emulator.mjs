@@ -1,22 +1,19 @@
 #!/usr/bin/env node
 // Starts the Crisp emulator with one website and one session, prints them as one JSON line on
-// stdout and runs until SIGINT or SIGTERM. PORT picks the port (default 4010).
-import { startCrispEmulator } from '../dist/index.js';
+// stdout and runs until SIGINT or SIGTERM. `--port` (or PORT) picks the port (default 4010);
+// `--webhook-url` and `--webhook-secret` (or CRISP_EMULATOR_WEBHOOK_URL and
+// CRISP_EMULATOR_WEBHOOK_SECRET) make it post signed web hooks, e.g. to a relay.
+import { startFromCommandLine } from '../dist/cli.js';
 
-const port = Number(process.env.PORT ?? 4010);
-const emulator = await startCrispEmulator({ port });
-const website = emulator.createWebsite();
-const sessionId = emulator.createSession(website.websiteId);
-process.stdout.write(
-  `${JSON.stringify({
-    url: emulator.url,
-    websiteId: website.websiteId,
-    sessionId,
-    identifier: website.identifier,
-    key: website.key,
-    tier: website.tier,
-  })}\n`,
-);
+let started;
+try {
+  started = await startFromCommandLine(process.argv.slice(2), process.env);
+} catch (error) {
+  process.stderr.write(`crisp-emulator: ${error instanceof Error ? error.message : error}\n`);
+  process.exit(2);
+}
+const { emulator, summary } = started;
+process.stdout.write(`${JSON.stringify(summary)}\n`);
 
 let stopping = false;
 const stop = async () => {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseJsonBody, readBody, sendJson } from './http.js';
-import type { CrispEmulator, FaultOptions } from './types.js';
+import type { CrispEmulator, FaultOptions, WebhookTarget } from './types.js';
 
 type Handler = (
   emulator: CrispEmulator,
@@ -82,6 +82,43 @@ const routes: Array<[method: string, path: RegExp, handler: Handler]> = [
       return { ok: true };
     },
   ],
+  [
+    'PUT',
+    /^\/_emulator\/webhook$/,
+    (emulator, body) => {
+      emulator.setWebhook(webhookTarget(body));
+      return { ok: true };
+    },
+  ],
+  [
+    'DELETE',
+    /^\/_emulator\/webhook$/,
+    (emulator) => {
+      emulator.setWebhook(null);
+      return { ok: true };
+    },
+  ],
+  [
+    'PUT',
+    /^\/_emulator\/websites\/([^/]+)\/webhook$/,
+    (emulator, body, [websiteId]) => {
+      emulator.setWebhook(webhookTarget(body), { websiteId: websiteId! });
+      return { ok: true };
+    },
+  ],
+  [
+    'DELETE',
+    /^\/_emulator\/websites\/([^/]+)\/webhook$/,
+    (emulator, _body, [websiteId]) => {
+      emulator.setWebhook(null, { websiteId: websiteId! });
+      return { ok: true };
+    },
+  ],
+  [
+    'GET',
+    /^\/_emulator\/webhook-deliveries$/,
+    (emulator) => ({ deliveries: emulator.webhookDeliveries }),
+  ],
   ['GET', /^\/_emulator\/requests$/, (emulator) => ({ requests: emulator.requests })],
   [
     'DELETE',
@@ -108,6 +145,11 @@ const routes: Array<[method: string, path: RegExp, handler: Handler]> = [
     },
   ],
 ];
+
+// Only the two fields: anything else a page sends is not the emulator's business.
+function webhookTarget(body: Record<string, unknown>): WebhookTarget {
+  return { url: body.url, secret: body.secret } as WebhookTarget;
+}
 
 /** Answers a call to the control API under `/_emulator/` (not logged, no authentication). */
 export async function handleControl(

@@ -28,12 +28,13 @@ export interface ApiContext {
   isClosed(): boolean;
 }
 
-const conversationPath = /^\/v1\/website\/([^/]+)\/conversation\/([^/]+?)(\/read)?\/?$/;
 const invalidSession = { error: true, reason: 'invalid_session', data: {} };
 const notAllowed = { error: true, reason: 'not_allowed', data: {} };
 const invalidData = { error: true, reason: 'invalid_data', data: {} };
 const serverError = { error: true, reason: 'server_error', data: {} };
 const dispatched = { error: false, reason: 'dispatched', data: {} };
+// The emulator's own answer, not Crisp's: a route Crisp has that the emulator does not play.
+const notImplemented = { error: true, reason: 'not_implemented', data: {} };
 const jsonType = 'application/json; charset=utf-8';
 
 /** Ends the response once and logs it. */
@@ -52,9 +53,7 @@ export async function handleApi(
   path: string,
 ): Promise<void> {
   const method = req.method ?? 'GET';
-  const match = conversationPath.exec(path);
-  const websiteId = match?.[1] ?? null;
-  const sessionId = match?.[2] ?? null;
+  const { websiteId, sessionId, route, crisp } = routeOf(method, path);
   const token = authenticate(ctx, req.headers.authorization);
   const tierHeader = req.headers['x-crisp-tier'];
   const tier = typeof tierHeader === 'string' ? tierHeader : null;
@@ -110,38 +109,56 @@ export async function handleApi(
   }
 
   if (!token) return json(401, ctx.fixtures.unauthorized);
-  const route =
-    match === null
-      ? null
-      : method === 'GET' && !match[3]
-        ? 'conversation'
-        : method === 'PATCH' && match[3]
-          ? 'read'
-          : null;
-  if (route === null || websiteId === null || sessionId === null) {
-    if (!ctx.quota.take(token.websiteId)) return json(429, ctx.fixtures.rateLimited);
-    return json(404, ctx.fixtures.notFound);
+  if (!crisp) return json(404, ctx.fixtures.notFound);
+  if (route === null) {
+    // Checked like any call, but not counted: the call never reached a conversation.
+    const otherWebsite = isWebsiteId(websiteId) && websiteId !== token.websiteId;
+    if (tier !== token.tier || otherWebsite) return json(403, notAllowed);
+    return json(501, notImplemented);
   }
   if (!isWebsiteId(websiteId) || !isSessionId(sessionId)) return json(400, invalidSession);
   if (token.websiteId !== websiteId || tier !== token.tier) return json(403, notAllowed);
   if (!ctx.quota.take(websiteId)) return json(429, ctx.fixtures.rateLimited);
   if (!ctx.state.hasSession(websiteId, sessionId)) return json(404, ctx.fixtures.notFound);
 
-  if (route === 'conversation') {
+  if (route === 'conversation' || route === 'exists') {
     const conversation = ctx.state.conversation(websiteId, sessionId);
+    // Node's server sends no body for HEAD: the same answer serves both.
     return json(
       200,
       { error: false, reason: 'resolved', data: conversation },
-      {
-        'Bloom-Status': 'MISS',
-      },
+      { 'Bloom-Status': 'MISS' },
     );
   }
-  const from = readFrom(body);
-  if (from === null) return json(400, invalidData);
-  if (from === 'operator') ctx.state.visitorReads(websiteId, sessionId);
+  const reader = readMark(body);
+  if (reader === null) return json(400, invalidData);
+  if (reader === 'visitor') ctx.state.visitorReads(websiteId, sessionId);
   else ctx.state.operatorReads(websiteId, sessionId);
   return json(202, dispatched);
+}
+
+/** Where an API path leads: its ids, and the route the emulator plays, if any. */
+interface ApiRoute {
+  websiteId: string | null;
+  sessionId: string | null;
+  /** `conversation` (GET), `exists` (HEAD) and `read` (PATCH …/read); `null` for any other call. */
+  route: 'conversation' | 'exists' | 'read' | null;
+  /** Whether the path is under `/v1/`, where Crisp's REST API lives. */
+  crisp: boolean;
+}
+
+function routeOf(method: string, path: string): ApiRoute {
+  const segments = path.split('/').filter((segment) => segment !== '');
+  const crisp = segments[0] === 'v1';
+  const websiteId = crisp && segments[1] === 'website' ? (segments[2] ?? null) : null;
+  const sessionId =
+    websiteId !== null && segments[3] === 'conversation' ? (segments[4] ?? null) : null;
+  const tail = sessionId === null ? null : segments.slice(5).join('/');
+  let route: ApiRoute['route'] = null;
+  if (tail === '' && method === 'GET') route = 'conversation';
+  else if (tail === '' && method === 'HEAD') route = 'exists';
+  else if (tail === 'read' && method === 'PATCH') route = 'read';
+  return { websiteId, sessionId, route, crisp };
 }
 
 function answerFault(
@@ -199,25 +216,38 @@ function authenticate(ctx: ApiContext, header: string | undefined): EmulatedWebs
   return found;
 }
 
-/** The `from` of a valid mark-as-read body, or `null` when the body is malformed. */
-function readFrom(text: string | null): 'operator' | 'user' | null {
+/**
+ * Whose messages a mark-as-read body marks read, or `null` when the body is malformed.
+ * `from: "operator"`: the visitor read the operator's messages; `from: "user"` or no `from`: an
+ * operator read the visitor's (a REST token acts for an operator). Every field is optional, as in
+ * the official client's type; the emulator keeps counts, not messages, so `fingerprints` (numbers
+ * or digit strings, as its docs show) mark every message of that side read.
+ */
+function readMark(text: string | null): 'visitor' | 'operator' | null {
   let body: unknown;
   try {
-    body = parseJsonBody(text);
+    body = parseJsonBody(text) ?? {};
   } catch {
     return null;
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
   const { from, origin, fingerprints } = body as Record<string, unknown>;
-  if (from !== 'operator' && from !== 'user') return null;
-  if (typeof origin !== 'string' || origin === '') return null;
+  if (from !== undefined && from !== 'operator' && from !== 'user') return null;
+  if (origin !== undefined && (typeof origin !== 'string' || origin === '')) return null;
   if (
     fingerprints !== undefined &&
-    !(Array.isArray(fingerprints) && fingerprints.every((f) => Number.isFinite(f)))
+    !(Array.isArray(fingerprints) && fingerprints.every(isFingerprint))
   ) {
     return null;
   }
-  return from;
+  return from === 'operator' ? 'visitor' : 'operator';
+}
+
+function isFingerprint(value: unknown): boolean {
+  return (
+    (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) ||
+    (typeof value === 'string' && /^\d{1,16}$/.test(value))
+  );
 }
 
 // A client that put its key in the URL must not find it in the request log.

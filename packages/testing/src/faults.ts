@@ -130,6 +130,8 @@ function validateSessionFilter(sessionId: unknown): string | undefined {
 
 function validateMethodFilter(method: unknown): string | undefined {
   if (method === undefined) return undefined;
-  if (method !== 'GET' && method !== 'PATCH') throw invalid('method', "'GET' or 'PATCH'", method);
+  if (method !== 'GET' && method !== 'HEAD' && method !== 'PATCH') {
+    throw invalid('method', "'GET', 'HEAD' or 'PATCH'", method);
+  }
   return method;
 }

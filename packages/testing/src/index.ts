@@ -1,5 +1,10 @@
 export { basicAuth } from './credentials.js';
-export { createFakeCrisp, type FakeCrisp, fakeCrispScript } from './fakeCrisp.js';
+export {
+  createFakeCrisp,
+  type FakeCrisp,
+  type FakeCrispUser,
+  fakeCrispScript,
+} from './fakeCrisp.js';
 export { type FixtureName, loadFixture } from './loadFixture.js';
 export { startCrispEmulator } from './startCrispEmulator.js';
 export type {
@@ -12,6 +17,7 @@ export type {
   FaultHandle,
   FaultOptions,
   RequestFilter,
+  SetWebhookOptions,
   WebhookDelivery,
   WebhookEvent,
   WebhookTarget,

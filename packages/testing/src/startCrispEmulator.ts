@@ -198,7 +198,15 @@ export async function startCrispEmulator(
         listeners.delete(listener);
       };
     },
-    setWebhook: (target) => webhooks.set(checkWebhookTarget(target)),
+    setWebhook(target, options = {}) {
+      const { websiteId } = options;
+      if (websiteId !== undefined && (typeof websiteId !== 'string' || !state.website(websiteId))) {
+        throw new TypeError(
+          `crisp emulator: websiteId must be the id of a website created on this emulator, got ${describeValue(websiteId)}`,
+        );
+      }
+      webhooks.set(checkWebhookTarget(target), websiteId);
+    },
     get webhookDeliveries() {
       return webhooks.log;
     },

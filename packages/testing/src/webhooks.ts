@@ -42,6 +42,7 @@ export function checkWebhookTarget(target: unknown): WebhookTarget | null {
 /** Posts signed web hooks, one per state change, and keeps a log of deliveries. */
 export class WebhookSender {
   #target: WebhookTarget | null;
+  readonly #websiteTargets = new Map<string, WebhookTarget>();
   readonly #now: () => number;
   readonly #pending = new Set<Promise<void>>();
   readonly #controller = new AbortController();
@@ -53,8 +54,11 @@ export class WebhookSender {
     this.#now = now;
   }
 
-  set(target: WebhookTarget | null): void {
-    this.#target = target;
+  /** Sets the emulator-wide target, or with a website id that website's own (`null` drops it). */
+  set(target: WebhookTarget | null, websiteId?: string): void {
+    if (websiteId === undefined) this.#target = target;
+    else if (target === null) this.#websiteTargets.delete(websiteId);
+    else this.#websiteTargets.set(websiteId, target);
   }
 
   get log(): readonly WebhookDelivery[] {
@@ -75,7 +79,7 @@ export class WebhookSender {
   }
 
   send(websiteId: string, sessionId: string, event: WebhookEvent): void {
-    const target = this.#target;
+    const target = this.#websiteTargets.get(websiteId) ?? this.#target;
     if (!target || this.#controller.signal.aborted) return;
     const timestamp = this.#now();
     const body = JSON.stringify({

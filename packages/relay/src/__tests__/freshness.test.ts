@@ -54,7 +54,7 @@ describe('event-driven freshness (web hooks configured)', () => {
       ttlMs: 20,
       safetyRefreshMs: 3000,
       dailyBudget: 100,
-      // One client holds the 40 streams.
+      // All 40 streams come from this one client.
       maxStreamsPerClient: 40,
     });
     const harness = h;

@@ -1,7 +1,10 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { basicAuth } from '../credentials.js';
 import { startCrispEmulator } from '../startCrispEmulator.js';
 import type { CrispEmulator, EmulatedWebsite } from '../types.js';
+import { signCrispWebhook } from '../webhooks.js';
 
 let emulator: CrispEmulator;
 
@@ -75,6 +78,92 @@ describe('control API', () => {
     });
     expect((await control('DELETE', base)).body).toEqual({ ok: true });
     expect((await read(website, sessionId)).status).toBe(404);
+  });
+
+  it('sets web hook targets per website and for every website, and lists deliveries', async () => {
+    const hooks: Array<{ signature: unknown; timestamp: unknown; text: string }> = [];
+    const receiver = createServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk: Buffer) => {
+        text += chunk.toString('utf8');
+      });
+      req.on('end', () => {
+        hooks.push({
+          signature: req.headers['x-crisp-signature'],
+          timestamp: req.headers['x-crisp-request-timestamp'],
+          text,
+        });
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/crisp`;
+      const website = emulator.createWebsite();
+      const sessionId = emulator.createSession(website.websiteId);
+      const sends = `/websites/${website.websiteId}/sessions/${sessionId}/operator-sends`;
+
+      const set = await control('PUT', `/websites/${website.websiteId}/webhook`, {
+        url,
+        secret: 'site-secret',
+      });
+      expect(set).toMatchObject({ status: 200, body: { ok: true } });
+      await control('POST', sends);
+      await emulator.webhooksDelivered();
+      expect(hooks).toHaveLength(1);
+      expect(hooks[0]!.signature).toBe(
+        signCrispWebhook('site-secret', hooks[0]!.timestamp as string, hooks[0]!.text),
+      );
+      expect(JSON.parse(hooks[0]!.text)).toMatchObject({
+        event: 'message:received',
+        data: { session_id: sessionId },
+      });
+      const listed = await control('GET', '/webhook-deliveries');
+      expect(listed.body.deliveries).toEqual([
+        expect.objectContaining({ event: 'message:received', sessionId, status: 200 }),
+      ]);
+      expect(JSON.stringify(listed.body)).not.toContain('site-secret');
+
+      await control('DELETE', `/websites/${website.websiteId}/webhook`);
+      await control('POST', sends);
+      await emulator.webhooksDelivered();
+      expect(hooks).toHaveLength(1);
+
+      expect((await control('PUT', '/webhook', { url, secret: 'all-secret' })).status).toBe(200);
+      await control('POST', sends);
+      await emulator.webhooksDelivered();
+      expect(hooks).toHaveLength(2);
+      expect(hooks[1]!.signature).toBe(
+        signCrispWebhook('all-secret', hooks[1]!.timestamp as string, hooks[1]!.text),
+      );
+      await control('DELETE', '/webhook');
+      await control('POST', sends);
+      await emulator.webhooksDelivered();
+      expect(hooks).toHaveLength(2);
+    } finally {
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+  });
+
+  it('refuses a web hook target off this machine or for an unknown website, never echoing the secret', async () => {
+    const website = emulator.createWebsite();
+    const offMachine = await control('PUT', `/websites/${website.websiteId}/webhook`, {
+      url: 'http://10.0.0.1/hook',
+      secret: 'do-not-echo',
+    });
+    expect(offMachine.status).toBe(400);
+    expect(offMachine.body.error).toMatch(/loopback/);
+    const unknown = await control('PUT', '/websites/8c842203-7ed8-4e29-a608-7cf78a7d2fcc/webhook', {
+      url: 'http://127.0.0.1:9/hook',
+      secret: 'do-not-echo',
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error).toMatch(/websiteId/);
+    const noSecret = await control('PUT', '/webhook', { url: 'http://127.0.0.1:9/hook' });
+    expect(noSecret.status).toBe(400);
+    for (const answer of [offMachine, unknown, noSecret]) {
+      expect(JSON.stringify(answer.body)).not.toContain('do-not-echo');
+    }
   });
 
   it('adds and clears faults', async () => {

@@ -7,6 +7,7 @@ import type { EmulatorRequest } from '../types.js';
 import { type Harness, startHarness } from './emulatorClient.js';
 
 let h: Harness;
+const missingSessionId = 'session_00000000-0000-4000-8000-000000000000';
 
 beforeEach(async () => {
   h = await startHarness();
@@ -166,7 +167,7 @@ describe('GET conversation', () => {
   });
 
   it('answers 404 with the not-found fixture for an unknown session', async () => {
-    const response = await h.get({ sessionId: 'session_00000000-0000-4000-8000-000000000000' });
+    const response = await h.get({ sessionId: missingSessionId });
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual(loadFixture('error-not-found.json'));
   });
@@ -178,12 +179,50 @@ describe('GET conversation', () => {
     expect(() => h.emulator.unreadOf(h.website.websiteId, h.sessionId)).toThrow(/sessionId/);
   });
 
-  it('answers 404 with the not-found fixture for an unknown route', async () => {
-    const response = await fetch(`${h.emulator.url}/v1/website/${h.website.websiteId}/people`, {
-      headers: h.headers(),
+  it('answers 501 not_implemented for a Crisp route it does not play, without spending quota', async () => {
+    h.emulator.setDailyQuota(1);
+    for (const [method, path] of [
+      ['GET', `/v1/website/${h.website.websiteId}/people`],
+      ['DELETE', `/v1/website/${h.website.websiteId}/conversation/${h.sessionId}`],
+      ['PATCH', `/v1/website/${h.website.websiteId}/conversation/${h.sessionId}/unread`],
+      ['GET', '/v1/plugin/connect/endpoints'],
+    ] as const) {
+      const response = await fetch(`${h.emulator.url}${path}`, { method, headers: h.headers() });
+      expect(response.status).toBe(501);
+      expect(await response.json()).toEqual({ error: true, reason: 'not_implemented', data: {} });
+    }
+    expect(h.emulator.requests.at(1)).toMatchObject({
+      websiteId: h.website.websiteId,
+      sessionId: h.sessionId,
+      status: 501,
     });
+    expect((await h.get()).status).toBe(200);
+  });
+
+  it('checks credentials, tier and website before answering 501', async () => {
+    const path = `/v1/website/${h.website.websiteId}/people`;
+    const call = (headers: Record<string, string>, websiteId = h.website.websiteId) =>
+      fetch(`${h.emulator.url}${path.replace(h.website.websiteId, websiteId)}`, { headers });
+    expect((await call({ 'X-Crisp-Tier': 'plugin' })).status).toBe(401);
+    expect((await call({ ...h.headers(), 'X-Crisp-Tier': 'user' })).status).toBe(403);
+    expect((await call(h.headers(), h.emulator.createWebsite().websiteId)).status).toBe(403);
+  });
+
+  it('answers 404 with the not-found fixture outside the /v1/ API', async () => {
+    const response = await fetch(`${h.emulator.url}/v2/anything`, { headers: h.headers() });
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual(loadFixture('error-not-found.json'));
+  });
+
+  it('answers HEAD for a conversation with the GET status and no body', async () => {
+    const found = await fetch(h.conversationUrl(), { method: 'HEAD', headers: h.headers() });
+    expect(found.status).toBe(200);
+    expect(await found.text()).toBe('');
+    const missing = await fetch(h.conversationUrl(missingSessionId), {
+      method: 'HEAD',
+      headers: h.headers(),
+    });
+    expect(missing.status).toBe(404);
   });
 });
 
@@ -241,12 +280,22 @@ describe('PATCH read', () => {
     expect((await (await h.get()).json()).data.unread).toEqual({ operator: 0, visitor: 2 });
   });
 
+  it('takes every field as optional: no body, or no origin, marks read', async () => {
+    h.emulator.visitorSends(h.website.websiteId, h.sessionId, 3);
+    expect((await h.markRead('')).status).toBe(202);
+    expect((await (await h.get()).json()).data.unread).toEqual({ operator: 0, visitor: 2 });
+    expect((await h.markRead({ from: 'operator' })).status).toBe(202);
+    expect(h.emulator.unreadOf(h.website.websiteId, h.sessionId)).toBe(0);
+  });
+
   it('answers 400 invalid_data for a malformed body and changes nothing', async () => {
     for (const body of [
       '{not json',
+      '[]',
       { from: 'nobody', origin: 'chat' },
-      { from: 'operator' },
-      '',
+      { from: 'operator', origin: 7 },
+      { from: 'operator', fingerprints: [-1] },
+      { from: 'operator', fingerprints: ['12a'] },
     ]) {
       const response = await h.markRead(body);
       expect(response.status).toBe(400);

@@ -117,6 +117,42 @@ describe('web hooks', () => {
     expect(await h.emulator.webhooksDelivered()).toEqual([]);
   });
 
+  it("sends a website's hooks to its own target, which wins over the emulator-wide one", async () => {
+    const other = h.emulator.createWebsite();
+    const otherSession = h.emulator.createSession(other.websiteId);
+    h.emulator.setWebhook(null);
+    h.emulator.setWebhook(
+      { url: receiverUrl, secret: 'site-secret' },
+      { websiteId: other.websiteId },
+    );
+    h.emulator.operatorSends(h.website.websiteId, h.sessionId);
+    h.emulator.operatorSends(other.websiteId, otherSession);
+    expect(await h.emulator.webhooksDelivered()).toEqual([
+      expect.objectContaining({ websiteId: other.websiteId, status: 200 }),
+    ]);
+    const [hook] = received;
+    const timestamp = hook!.headers['x-crisp-request-timestamp'] as string;
+    expect(hook!.headers['x-crisp-signature']).toBe(
+      signCrispWebhook('site-secret', timestamp, hook!.text),
+    );
+
+    // Dropping the website's target falls back on the emulator-wide one.
+    h.emulator.clearWebhookDeliveries();
+    h.emulator.setWebhook({ url: receiverUrl, secret: 'test-secret' });
+    h.emulator.setWebhook(null, { websiteId: other.websiteId });
+    h.emulator.operatorSends(other.websiteId, otherSession);
+    await h.emulator.webhooksDelivered();
+    const last = received.at(-1)!;
+    expect(last.headers['x-crisp-signature']).toBe(
+      signCrispWebhook(
+        'test-secret',
+        last.headers['x-crisp-request-timestamp'] as string,
+        last.text,
+      ),
+    );
+    expect(() => h.emulator.setWebhook(null, { websiteId: 'nope' })).toThrow(/websiteId/);
+  });
+
   it('refuses a web hook URL that is not on a loopback address', async () => {
     expect(() => h.emulator.setWebhook({ url: 'http://example.com/hook', secret: 's' })).toThrow(
       /loopback/,
