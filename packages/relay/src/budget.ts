@@ -8,7 +8,7 @@ export const pacingReserve = 0.1;
 export const shareNames: readonly BudgetShareName[] = ['hooks', 'firstReads', 'safety'];
 
 /** The default split of `dailyBudget`. */
-export const defaultBudgetShares: BudgetShares = { hooks: 0.5, firstReads: 0.3, safety: 0.2 };
+export const defaultBudgetShares: BudgetShares = { hooks: 0.45, firstReads: 0.45, safety: 0.1 };
 
 /** The UTC date of an epoch time, `YYYY-MM-DD`: the budget's day. */
 export function utcDay(at: number): string {

@@ -184,7 +184,7 @@ export interface UnreadRelayOptions {
    * How `dailyBudget` is split, as fractions adding up to 1. Each share is paced over the UTC day
    * (see the README) and one share running out never stops another: a flood of unknown ids
    * spends `firstReads` only. Without web hooks the `hooks` fraction goes to `safety`.
-   * Defaults to `{ hooks: 0.5, firstReads: 0.3, safety: 0.2 }`.
+   * Defaults to `{ hooks: 0.45, firstReads: 0.45, safety: 0.1 }`.
    */
   budgetShares?: BudgetShares | undefined;
   /**

@@ -14,9 +14,9 @@ const midnight = Date.UTC(2026, 0, 15);
 describe('shareLimits', () => {
   it('splits the total exactly, never more', () => {
     expect(shareLimits(5000, defaultBudgetShares)).toEqual({
-      hooks: 2500,
-      firstReads: 1500,
-      safety: 1000,
+      hooks: 2250,
+      firstReads: 2250,
+      safety: 500,
     });
     for (const total of [0, 1, 2, 3, 7, 10, 999, 5001]) {
       const limits = shareLimits(total, { hooks: 1 / 3, firstReads: 1 / 3, safety: 1 / 3 });

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createUnreadRelay } from '../createUnreadRelay';
 import { type ServedRelay, serveUnreadRelay } from '../node';
 import type { UnreadRelay, UnreadRelayOptions } from '../types';
-import { sseReader, waitFor } from './harness';
+import { sseReader, testBudgetShares, waitFor } from './harness';
 
 // The browser side (core's crispRelay source) against a real relay on 127.0.0.1, fed by the
 // Crisp emulator and its signed web hooks.
@@ -45,6 +45,7 @@ async function startRelay(options: Partial<UnreadRelayOptions> = {}): Promise<st
     webhookSecret: secret,
     rateLimit: false,
     firstReadLimit: false,
+    budgetShares: testBudgetShares,
     log: false,
     ...options,
   });

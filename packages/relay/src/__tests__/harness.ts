@@ -25,6 +25,11 @@ export interface Harness {
 
 export const webhookSecret = 'relay-test-webhook-secret';
 
+/**
+ * The shares the budget tests' arithmetic is written for (budget.test.ts checks the defaults).
+ */
+export const testBudgetShares = { hooks: 0.5, firstReads: 0.3, safety: 0.2 } as const;
+
 /** An emulator with one website and session (2 unread), and a relay on 127.0.0.1 reading it. */
 export async function startHarness(
   options: Partial<UnreadRelayOptions> & {
@@ -43,6 +48,7 @@ export async function startHarness(
     // comes from 127.0.0.1 and would share one bucket.
     rateLimit: false,
     firstReadLimit: false,
+    budgetShares: testBudgetShares,
     log: (line) => logs.push(line),
     ...(webhook ? { webhookSecret } : {}),
     ...relayOptions,

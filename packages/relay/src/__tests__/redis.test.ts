@@ -11,7 +11,7 @@ import { type ServedRelay, serveUnreadRelay } from '../node';
 import { redisStore } from '../redisStore';
 import { signCrispWebhook } from '../signature';
 import type { BudgetReport, RelayStore, UnreadRelay, UnreadRelayOptions } from '../types';
-import { shiftedClock, sseReader, webhookSecret } from './harness';
+import { shiftedClock, sseReader, testBudgetShares, webhookSecret } from './harness';
 import { freePort, startTestRedis, type TestRedis, until } from './redisServer';
 
 // Small timeouts so that commands fail fast while Redis is down (the README's advice).
@@ -78,6 +78,7 @@ async function startInstance(
   const relay = createUnreadRelay({
     ...emulator.restOptions(website),
     rateLimit: false,
+    budgetShares: testBudgetShares,
     webhookSecret,
     store,
     log: (line) => logs.push(line),
