@@ -143,6 +143,8 @@ function test() {
       cwd: join(root, dir),
     });
   }
+  log('Installed as users install them (packed tarballs, a scratch project, ESM, CommonJS, tsc)');
+  must(process.execPath, [join(root, 'scripts', 'installed.mjs'), pnpmCommand, ...pnpmPrefix]);
   const summary = `tests: ${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`;
   console.log(`\n${totals.files} test files`);
   console.log(summary);

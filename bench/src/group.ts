@@ -4,12 +4,20 @@
 import { writeFileSync } from 'node:fs';
 import { latency } from './groups/latency';
 import { relay } from './groups/relay';
+import { relayDay } from './groups/relayDay';
 import { renders } from './groups/renders';
 import { requests } from './groups/requests';
 import { sizes } from './groups/sizes';
 import type { Group } from './util';
 
-const groups: Record<string, Group> = { sizes, requests, relay, latency, renders };
+const groups: Record<string, Group> = {
+  sizes,
+  requests,
+  relay,
+  'relay-day': relayDay,
+  latency,
+  renders,
+};
 
 const [name, out] = process.argv.slice(2);
 const quick = process.argv.includes('--quick');

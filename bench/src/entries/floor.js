@@ -1,13 +1,47 @@
-// The dependency floor of the badge path: the least of each prescribed dependency that a store on
-// them must ship — a QueryClient (the default cache), one rxjs Observable (unreadCount$) and one
-// zod/mini object schema (the relay's answer) — and nothing of crisp-unread. No badge built on this
-// stack can be smaller than this entry.
-import { QueryClient } from '@tanstack/query-core';
-import { Observable } from 'rxjs';
+// The dependency floor of the store as built: what core imports of its three dependencies — from
+// query-core a QueryClient (the default cache), the QueryObserver that binds a count to its entry,
+// hashKey and the focus and online managers; the rxjs subjects and operators its pipeline is made
+// of; one zod/mini object schema (the relay's answer) — and nothing of crisp-unread. No badge on
+// this design can be smaller than this entry.
 import * as z from 'zod/mini';
 
-const client = new QueryClient();
-const answer = z.object({ count: z.number() });
-export const floor = new Observable((subscriber) => {
-  subscriber.next(answer.safeParse(client.getQueryData(['count'])).success);
-});
+export {
+  focusManager,
+  hashKey,
+  onlineManager,
+  QueryClient,
+  QueryObserver,
+} from '@tanstack/query-core';
+export {
+  BehaviorSubject,
+  catchError,
+  combineLatest,
+  concat,
+  concatWith,
+  defer,
+  distinctUntilChanged,
+  EMPTY,
+  endWith,
+  filter,
+  finalize,
+  ignoreElements,
+  map,
+  merge,
+  NEVER,
+  Observable,
+  of,
+  ReplaySubject,
+  repeat,
+  retry,
+  Subject,
+  scan,
+  share,
+  startWith,
+  switchMap,
+  takeUntil,
+  tap,
+  throwError,
+  timer,
+} from 'rxjs';
+
+export const answer = z.looseObject({ count: z.number(), updatedAt: z.number() });

@@ -40,6 +40,8 @@ function steadySource(scope: string) {
   return source satisfies UnreadSource;
 }
 
+type SteadySource = ReturnType<typeof steadySource>;
+
 /** Renders per poll once `shown()` holds: over `polls` polls of `reads()`. */
 async function perPoll(
   renders: () => number,
@@ -67,18 +69,18 @@ function Badge({ store }: { store: UnreadStore }) {
 }
 
 /** The naive hook: a new state object on every poll. */
-function useNaiveUnread(source: UnreadSource) {
+function useNaiveUnread(source: SteadySource) {
   const [state, setState] = useState<{ count: number | null }>({ count: null });
   useEffect(() => {
     const timer = setInterval(async () => {
-      setState({ count: await source.read('', { signal: new AbortController().signal }) });
+      setState({ count: await source.read() });
     }, pollIntervalMs);
     return () => clearInterval(timer);
   }, [source]);
   return state;
 }
 
-function NaiveBadge({ source }: { source: UnreadSource }) {
+function NaiveBadge({ source }: { source: SteadySource }) {
   counters.naive++;
   const { count } = useNaiveUnread(source);
   return h('span', { id: 'naive' }, String(count));

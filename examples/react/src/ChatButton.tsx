@@ -1,12 +1,17 @@
 import type { UnreadError, UnreadStatus } from '@crisp-unread/core';
 import { useUnread } from '@crisp-unread/react';
 
+const staleHint = 'The relay could not refresh this count: it is the last one known.';
+
 const statusText = (status: UnreadStatus, error: UnreadError | null) =>
   status === 'error' ? `error: ${error?.code ?? 'unknown'}` : status.replace('-', ' ');
 
-/** A "Messages" button with a badge of unread messages (hidden at 0), and the store's status. */
+/**
+ * A "Messages" button with a badge of unread messages (hidden at 0), the store's status, and a
+ * "stale" mark while the relay serves a count it could not refresh.
+ */
 export function ChatButton({ onOpen }: { onOpen?: () => void }) {
-  const { count, status, error } = useUnread();
+  const { count, status, error, stale } = useUnread();
   return (
     <div className="chat">
       <button
@@ -25,6 +30,11 @@ export function ChatButton({ onOpen }: { onOpen?: () => void }) {
       <p className="status" data-testid="status" role="status">
         {statusText(status, error)}
       </p>
+      {stale ? (
+        <span className="stale" data-testid="stale" title={staleHint}>
+          stale
+        </span>
+      ) : null}
     </div>
   );
 }

@@ -26,7 +26,9 @@ function describe(state: UnreadState): string {
   const error = state.error
     ? `  ${state.error.code}${state.error.status ? ` ${state.error.status}` : ''}`
     : '';
-  return `${state.status.padEnd(10)} count: ${count.padEnd(3)}${error}`;
+  // A count the relay could not refresh is shown, and marked.
+  const stale = state.stale ? '  (stale)' : '';
+  return `${state.status.padEnd(10)} count: ${count.padEnd(3)}${error}${stale}`;
 }
 
 /** Prints each change of status, count or error: not the timestamp-only changes of a poll. */

@@ -1,7 +1,10 @@
 import type { UnreadError } from './errors';
 import type { RetryOptions } from './types';
 
-export const defaultRetry: Required<RetryOptions> = {
+/** Retry options with every default filled in. */
+export type RetrySettings = { readonly [K in keyof RetryOptions]-?: NonNullable<RetryOptions[K]> };
+
+export const defaultRetry: RetrySettings = {
   baseDelayMs: 1000,
   maxDelayMs: 300_000,
   random: Math.random,
@@ -16,7 +19,7 @@ export function retryDelay(
   attempt: number,
   error: UnreadError,
   pollIntervalMs: number,
-  retry: Required<RetryOptions> | false,
+  retry: RetrySettings | false,
 ): number {
   if (error.code === 'rate-limited') {
     if (error.retryAfterMs !== undefined) return error.retryAfterMs;

@@ -16,7 +16,7 @@ export interface CrispChatboxOptions {
    * How often to re-read the chatbox's own count, locally (no network), in case an event was
    * missed. Defaults to `5000`.
    */
-  reconcileMs?: number;
+  reconcileMs?: number | undefined;
 }
 
 /** A source reading the Crisp chatbox already on the page: no key, no request, instant updates. */

@@ -27,9 +27,9 @@ export interface CrispEvents {
 
 export interface CrispEventsOptions {
   /** Where `$crisp` lives. Defaults to `globalThis` (the page's `window`). */
-  target?: object;
+  target?: object | undefined;
   /** Called with a warning in development. Defaults to `console.warn`. */
-  warn?: (message: string) => void;
+  warn?: ((message: string) => void) | undefined;
 }
 
 type Host = { $crisp?: CrispGlobal } & Record<symbol, CrispEvents | undefined>;
@@ -38,8 +38,6 @@ type Host = { $crisp?: CrispGlobal } & Record<symbol, CrispEvents | undefined>;
 interface OwnedEvent {
   dispatch: CrispListener;
   listeners: Set<CrispListener>;
-  /** The handler another script pushed directly, taken in as a listener. */
-  foreign?: CrispListener | undefined;
 }
 
 const isId = (value: unknown): value is string => typeof value === 'string' && value !== '';
@@ -67,15 +65,13 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
   /** `session$`'s subscribers, told of every new session id. */
   const sessionWatchers = new Set<() => void>();
   /**
-   * The handler another script last pushed for each event we do not own (yet): Crisp runs it, and
-   * it becomes a listener if we come to own the event.
+   * The handler other scripts last pushed for each event: Crisp runs it while we do not own the
+   * event, our dispatcher once we do.
    */
-  const theirs = new Map<string, CrispListener>();
+  const theirs = new Map<unknown, CrispListener>();
   const warned = new Set<string>();
   let session: string | null = null;
   let attachedTo: CrispGlobal | undefined;
-  /** The `push` we gave `attachedTo`. */
-  let guard: CrispGlobal['push'] | undefined;
   let waitTimer: ReturnType<typeof setInterval> | undefined;
 
   const get = (key: string): unknown => {
@@ -95,33 +91,8 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
     waitTimer = undefined;
   };
 
-  /**
-   * Notes an `on`/`off` another script pushed. For an event we own the handler becomes its
-   * listener, and the command is taken away from `$crisp` (where it would replace our dispatcher):
-   * true then. For any other event it is remembered, in case we come to own it.
-   */
-  const takeIn = (command: unknown): boolean => {
-    const [verb, event, callback] = Array.isArray(command) ? command : [];
-    if (typeof event !== 'string') return false;
-    const entry = owned.get(event);
-    if (verb === 'off') {
-      if (!entry) theirs.delete(event);
-      else entry.foreign = undefined;
-      return entry !== undefined;
-    }
-    if (verb !== 'on' || typeof callback !== 'function' || callback === entry?.dispatch) {
-      return false;
-    }
-    if (!entry) {
-      theirs.set(event, callback);
-      return false;
-    }
-    adopt(event, entry, callback);
-    return true;
-  };
-
-  const adopt = (event: string, entry: OwnedEvent, callback: CrispListener) => {
-    entry.foreign = callback;
+  /** Warns once per event, in development, that a handler pushed directly runs as a listener. */
+  const adopted = (event: string) => {
     const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
       ?.env;
     if (env?.NODE_ENV !== 'production' && !warned.has(event)) {
@@ -134,6 +105,21 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
   };
 
   /**
+   * Notes an `on`/`off` another script pushed. For an event we own, the command is taken away from
+   * `$crisp` (where it would replace our dispatcher), and the handler runs as a listener: true then.
+   */
+  const takeIn = (command: unknown): boolean => {
+    const [verb, event, callback] = Array.isArray(command) ? command : [];
+    const entry = owned.get(event);
+    if (verb === 'off') theirs.delete(event);
+    else if (verb === 'on' && typeof callback === 'function' && callback !== entry?.dispatch) {
+      theirs.set(event, callback);
+      if (entry) adopted(event);
+    } else return false;
+    return entry !== undefined;
+  };
+
+  /**
    * The current `$crisp`, once it can take commands (`undefined` before the snippet ran). A `$crisp`
    * seen for the first time gets its `push` wrapped, so that every `on`/`off` goes through
    * `takeIn`, and every owned event registered. Crisp's script swaps the queue for its API object
@@ -142,25 +128,25 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
   const attach = (): CrispGlobal | undefined => {
     const target = host.$crisp;
     if (typeof target?.push !== 'function') return undefined;
-    if (target === attachedTo && target.push === guard) return target;
-    const fresh = target !== attachedTo;
-    attachedTo = target;
-    stopWaiting();
-    // The snippet's queue may hold handlers pushed before we came: Crisp would run them, then our
-    // `on` (queued after them) would replace them. Take them in; they stay queued.
-    if (fresh && Array.isArray(target)) for (const command of [...target]) takeIn(command);
-    const original = target.push;
-    guard = function push(...commands: unknown[]) {
-      const kept = commands.filter((command) => !takeIn(command));
-      return kept.length ? original.apply(target, kept) : (target as unknown[]).length;
-    };
-    try {
-      Object.defineProperty(target, 'push', { value: guard, configurable: true, writable: true });
-    } catch {
-      // A frozen $crisp: we can still register, just not protect against replacement.
-      guard = original;
-    }
-    if (fresh) {
+    if (target !== attachedTo) {
+      attachedTo = target;
+      stopWaiting();
+      // The snippet's queue may hold handlers pushed before we came: Crisp would run them, then
+      // our `on` (queued after them) would replace them. Take them in; they stay queued.
+      if (Array.isArray(target)) for (const command of [...target]) takeIn(command);
+      const original = target.push;
+      try {
+        Object.defineProperty(target, 'push', {
+          value(...commands: unknown[]) {
+            const kept = commands.filter((command) => !takeIn(command));
+            return kept.length ? original.apply(target, kept) : (target as unknown[]).length;
+          },
+          configurable: true,
+          writable: true,
+        });
+      } catch {
+        // A frozen $crisp: we can still register, just not protect against replacement.
+      }
       for (const [event, { dispatch }] of owned) target.push(['on', event, dispatch]);
       readSession();
     }
@@ -175,17 +161,18 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
    */
   const watchAssignments = () => {
     const descriptor = Object.getOwnPropertyDescriptor(host, '$crisp');
-    if (descriptor && !(descriptor.configurable && descriptor.writable)) return;
     let value = descriptor?.value as CrispGlobal | undefined;
-    Object.defineProperty(host, '$crisp', {
-      get: () => value,
-      set(next: CrispGlobal | undefined) {
-        value = next;
-        attach();
-      },
-      configurable: true,
-      enumerable: true,
-    });
+    if (!descriptor || (descriptor.configurable && descriptor.writable)) {
+      Object.defineProperty(host, '$crisp', {
+        get: () => value,
+        set(next: CrispGlobal | undefined) {
+          value = next;
+          attach();
+        },
+        configurable: true,
+        enumerable: true,
+      });
+    }
   };
 
   const on = (event: string, listener: CrispListener) => {
@@ -197,7 +184,7 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
           // An event means Crisp runs: protect the API object that replaced the queue at once.
           attach();
           if (event === 'session:loaded') readSession(args[0]);
-          for (const each of [...created.listeners, created.foreign]) {
+          for (const each of [...created.listeners, theirs.get(event)]) {
             try {
               each?.(...args);
             } catch (error) {
@@ -211,9 +198,7 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
       };
       entry = created;
       owned.set(event, entry);
-      const pushed = theirs.get(event);
-      theirs.delete(event);
-      if (pushed) adopt(event, created, pushed);
+      if (theirs.has(event)) adopted(event);
       // Already attached to this `$crisp`: register the new event with it.
       if (host.$crisp === attachedTo) attachedTo?.push(['on', event, created.dispatch]);
     }

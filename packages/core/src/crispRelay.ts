@@ -1,21 +1,36 @@
 import { Observable } from 'rxjs';
 import * as z from 'zod/mini';
-import { parseRetryAfter, retryDelay } from './backoff';
+import { parseRetryAfter } from './backoff';
 import { isUnreadError, misconfigured, UnreadError, type UnreadErrorCode } from './errors';
 import { type FetchLike, requestJson } from './http';
 import { describeValue, isSessionId } from './ids';
-import type { UnreadSource } from './types';
+import { readEvents, resumePoints } from './sse';
+import type { SourceReadContext, StreamReconnect, UnreadReading, UnreadSource } from './types';
 
-/** How `watch` reconnects its stream. */
+export { sseParser } from './sse';
+
+/**
+ * How the store re-opens the relay's stream after it fails (the source gives these to the store as
+ * its `reconnect`; `watch` itself makes one connection per subscription). A stream the relay
+ * closes is re-opened after a poll interval, as for any source.
+ */
 export interface CrispRelayReconnectOptions {
-  /** The first reconnection waits a random time up to this, doubling per failure. Defaults to `1000`. */
-  baseDelayMs?: number;
-  /** The wait never grows past this. Defaults to `30000`. */
-  maxDelayMs?: number;
-  /** Consecutive failed connections before `watch` errors (and the store polls). Defaults to `5`. */
-  maxAttempts?: number;
+  /**
+   * The first re-opening waits a random time up to this, the bound doubling per failure.
+   * Defaults to `1000`.
+   */
+  baseDelayMs?: number | undefined;
+  /** The bound never grows past this. Defaults to `30000`. */
+  maxDelayMs?: number | undefined;
+  /**
+   * Consecutive failed connections (none delivering a count) after which the store stops
+   * re-opening the stream on this backoff: it polls, and re-opens the stream once per poll
+   * interval (`pollIntervalMs`, or a longer `Retry-After`) until the stream delivers a count again.
+   * Defaults to `5`.
+   */
+  maxAttempts?: number | undefined;
   /** A source of randomness in `[0, 1)`, for tests. Defaults to `Math.random`. */
-  random?: () => number;
+  random?: (() => number) | undefined;
 }
 
 /** Options of `crispRelay`: counts from `@crisp-unread/relay`, no key in the page. */
@@ -28,18 +43,19 @@ export interface CrispRelayOptions {
    */
   url: string;
   /** Also push counts over the relay's Server-Sent Events stream (`watch`). Defaults to `false`. */
-  stream?: boolean;
+  stream?: boolean | undefined;
   /** The `fetch` to use. Defaults to the global one, looked up at each call. */
-  fetch?: FetchLike;
+  fetch?: FetchLike | undefined;
   /** A deadline for each read, body included. Defaults to `10000`. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /**
-   * A stream silent this long (no event, no heartbeat) is dropped and reconnected.
-   * Defaults to `45000` (three of the relay's default heartbeats).
+   * A stream silent this long (no event, no heartbeat) is dropped: a `timeout` failure, which the
+   * store re-opens on the `reconnect` backoff. Defaults to `45000` (three of the relay's default
+   * heartbeats).
    */
-  idleTimeoutMs?: number;
-  /** How the stream reconnects. Defaults to `{}`. */
-  reconnect?: CrispRelayReconnectOptions;
+  idleTimeoutMs?: number | undefined;
+  /** How the store re-opens the stream after it fails. Defaults to `{}`. */
+  reconnect?: CrispRelayReconnectOptions | undefined;
 }
 
 /** A source reading counts from a crisp-unread relay. */
@@ -49,21 +65,29 @@ export interface CrispRelaySource extends UnreadSource {
    * The relay URL, without a trailing slash: absolute in a page, as given (relative) outside one.
    */
   readonly url: string;
+  /** The relay says whether it could refresh the count it serves. */
+  read(sessionId: string, context: SourceReadContext): Promise<UnreadReading>;
+  watch?(sessionId: string, context: SourceReadContext): Observable<UnreadReading>;
+  /** The `reconnect` option with its defaults, for the store; given with `stream: true`. */
+  readonly reconnect?: StreamReconnect | undefined;
 }
 
 const service = 'The crisp-unread relay';
 
 /** The relay's count body (`{ count, updatedAt, stale }`), built on first use. */
-let countBody: z.ZodMiniType<{ count: number }> | undefined;
+let countBody: z.ZodMiniType<{ count: number; stale?: unknown }> | undefined;
 
-/** Reads the count from a relay's JSON body; an `invalid-response` error when it is not one. */
-function readCount(body: unknown, status: number): number {
-  // zod checks the shape; the integer test is plain JS (zod's int and nonnegative checks would add
-  // about 0.7 kB gzip to every page on the relay).
+/**
+ * Reads the count and its staleness from a relay's JSON body (a relay too old to say `stale`
+ * serves fresh counts only); an `invalid-response` error when it is not one.
+ */
+function readCount(body: unknown, status: number): UnreadReading {
+  // zod checks the shape; the integer and boolean tests are plain JS (zod's int, nonnegative and
+  // boolean checks would add about 1 kB gzip to every page on the relay).
   countBody ??= z.looseObject({ count: z.number(), updatedAt: z.number() });
   const parsed = countBody.safeParse(body);
-  const count = parsed.success ? parsed.data.count : -1;
-  if (Number.isInteger(count) && count >= 0) return count;
+  const { count, stale = false } = parsed.success ? parsed.data : { count: -1 };
+  if (Number.isInteger(count) && count >= 0 && typeof stale === 'boolean') return { count, stale };
   throw new UnreadError(
     'invalid-response',
     `${service} answered ${status} without a valid unread count.`,
@@ -112,17 +136,17 @@ export function crispRelay(options: CrispRelayOptions): CrispRelaySource {
   } = options ?? {};
   const page = (globalThis as { location?: { href?: string } }).location?.href;
   // A URL without a scheme (`/api/…`, `//host/…`) needs a page to resolve against.
-  const available = page !== undefined || /^[a-z][a-z\d+.-]*:/i.test(String(given));
+  const available = !!page || /^[a-z][\w+.-]*:/i.test(given);
   let url = '';
   try {
     // Without a page, a relative URL is checked against a stand-in origin, and kept as given.
-    url = new URL(given, page ?? 'http://localhost').href;
+    url = new URL(given, page || 'http://localhost').href;
   } catch {}
   check(
     // http(s), no credentials, no query, no hash.
-    typeof given === 'string' && given.trim() !== '' && /^https?:\/\/[^/@]+\/[^?#]*$/.test(url),
+    given?.trim?.() && /^https?:\/\/[^/@]+\/[^?#]*$/.test(url),
     'url',
-    "the relay's http(s) URL, or a path on the page's site (no credentials, query or hash)",
+    'an http(s) URL or a path (no credentials, query or hash)',
     given,
   );
   url = (available ? url : given).replace(/\/+$/, '');
@@ -131,25 +155,29 @@ export function crispRelay(options: CrispRelayOptions): CrispRelaySource {
   }
   check(typeof stream === 'boolean', 'stream', 'a boolean', stream);
   check(fetch === undefined || typeof fetch === 'function', 'fetch', 'a function', fetch);
-  const retry = {
+  const streamReconnect: StreamReconnect = {
     baseDelayMs: reconnect.baseDelayMs ?? 1000,
     maxDelayMs: reconnect.maxDelayMs ?? 30_000,
+    maxAttempts: reconnect.maxAttempts ?? 5,
     random: reconnect.random ?? Math.random,
   };
-  const maxAttempts = reconnect.maxAttempts ?? 5;
+  const { baseDelayMs, maxDelayMs, maxAttempts, random } = streamReconnect;
+  check(
+    Number.isFinite(maxDelayMs) && maxDelayMs >= baseDelayMs && baseDelayMs >= 0,
+    'reconnect.maxDelayMs',
+    'finite milliseconds >= reconnect.baseDelayMs >= 0',
+    maxDelayMs,
+  );
   check(
     Number.isInteger(maxAttempts) && maxAttempts > 0,
     'reconnect.maxAttempts',
     'an integer >= 1',
     maxAttempts,
   );
+  check(typeof random === 'function', 'reconnect.random', 'a function', random);
 
   const sessionUrl = (sessionId: string) => {
-    if (!available) {
-      misconfigured(
-        `\`url\` ${describeValue(url)} is relative, and there is no page to resolve it.`,
-      );
-    }
+    check(available, 'url', 'absolute outside a page', url);
     check(isSessionId(sessionId), 'sessionId', 'session_<uuid>', sessionId);
     return `${url}/sessions/${sessionId}/unread`;
   };
@@ -169,6 +197,7 @@ export function crispRelay(options: CrispRelayOptions): CrispRelaySource {
     scope: url,
     url,
     available,
+    reconnect: stream ? streamReconnect : undefined,
     async read(sessionId, context) {
       const response = await requestJson({
         url: sessionUrl(sessionId),
@@ -184,135 +213,83 @@ export function crispRelay(options: CrispRelayOptions): CrispRelaySource {
   };
   if (!stream) return source;
 
+  // Per session, so that the store's re-opening of a stream resumes where the last one stopped.
+  const resume = resumePoints();
   source.watch = (sessionId, { signal }) => {
     const target = `${sessionUrl(sessionId)}/stream`;
-    return new Observable<number>((subscriber) => {
+    return new Observable<UnreadReading>((subscriber) => {
+      if (signal.aborted) return subscriber.complete();
+      const memory = resume.open(sessionId);
       const complete = () => subscriber.complete();
-      let lastEventId: string | undefined;
-      let failures = 0;
-      /** The idle deadline of the open connection, or the wait before the next one. */
+      const connection = new AbortController();
+      /** The idle deadline: the one abort while subscribed, so an aborted connection went silent. */
       let timer: ReturnType<typeof setTimeout> | undefined;
-      let connection: AbortController | undefined;
+      const armIdle = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => connection.abort(), idleTimeoutMs);
+      };
+      /** Set when the stream ended by itself (not by unsubscribing): the store may re-open it. */
+      let ended = false;
 
-      /** Connects, reads until the stream ends, reconnects with backoff; rejects when it gives up. */
-      const run = async () => {
-        for (;;) {
-          const current = new AbortController();
-          connection = current;
-          // The idle timer is the only abort while subscribed: an aborted connection went silent.
-          const armIdle = () => {
-            clearTimeout(timer);
-            timer = setTimeout(() => current.abort(), idleTimeoutMs);
-          };
-          let error: UnreadError;
-          try {
-            armIdle();
-            const response = await relayFetch(target, {
-              headers: {
-                Accept: 'text/event-stream',
-                ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}),
-              },
-              signal: current.signal,
-            });
-            const parse = sseParser(({ event, data, id }) => {
-              lastEventId = id ?? lastEventId;
-              let body: unknown;
-              try {
-                body = JSON.parse(data);
-              } catch {}
-              // The relay's `gone` event carries the 404 body.
-              if (event === 'gone') throw relayError(404, body, null);
-              if (event === 'count') {
-                subscriber.next(readCount(body, 200));
-                // A stream that delivers counts is healthy: count failures anew.
-                failures = 0;
-              }
-            });
-            // A bodiless answer is a stream that closed at once.
-            const reader = response.body?.getReader();
-            const decoder = new TextDecoder();
-            while (reader) {
-              const { done, value } = await reader.read();
-              if (done) break;
-              armIdle();
-              parse(decoder.decode(value, { stream: true }));
+      /** Connects and reads until the relay closes the stream. */
+      const connect = async () => {
+        armIdle();
+        const response = await relayFetch(target, {
+          headers: {
+            Accept: 'text/event-stream',
+            ...(memory.id ? { 'Last-Event-ID': memory.id } : {}),
+          },
+          signal: connection.signal,
+        });
+        await readEvents(
+          response.body,
+          ({ event, data, id }) => {
+            memory.id = id ?? memory.id;
+            let body: unknown;
+            try {
+              body = JSON.parse(data);
+            } catch {}
+            if (event === 'gone') {
+              // The relay's `gone` event carries the 404 body; the session will not come back.
+              resume.forget(sessionId, memory);
+              throw relayError(404, body, null);
             }
-            error = new UnreadError('network', `${service} closed the stream.`);
-          } catch (cause) {
-            const silent = current.signal.aborted;
-            error = isUnreadError(cause)
+            if (event === 'count') subscriber.next(readCount(body, 200));
+          },
+          armIdle,
+          service,
+        );
+      };
+
+      signal.addEventListener('abort', complete);
+      // After unsubscribing (the connection aborted) these go nowhere: rxjs drops them.
+      connect().then(
+        () => {
+          ended = true;
+          subscriber.complete();
+        },
+        (cause: unknown) => {
+          const silent = connection.signal.aborted;
+          ended = true;
+          subscriber.error(
+            isUnreadError(cause)
               ? cause
               : new UnreadError(
                   silent ? 'timeout' : 'network',
                   `${service} stream ${silent ? 'went silent' : 'failed'}.`,
                   { cause },
-                );
-            if (!error.transient && error.code !== 'rate-limited') throw error;
-          } finally {
-            clearTimeout(timer);
-            current.abort();
-          }
-          if (subscriber.closed) return;
-          if (++failures >= maxAttempts) throw error;
-          await new Promise((resolve) => {
-            timer = setTimeout(resolve, retryDelay(failures, error, retry.baseDelayMs, retry));
-          });
-        }
-      };
-
-      if (signal.aborted) complete();
-      else {
-        signal.addEventListener('abort', complete);
-        // An error after unsubscribing (the connection aborted) goes nowhere: rxjs drops it.
-        run().catch((error: unknown) => subscriber.error(error));
-      }
+                ),
+          );
+        },
+      );
       return () => {
         signal.removeEventListener('abort', complete);
         clearTimeout(timer);
-        connection?.abort();
+        connection.abort();
+        // A stream its watchers left will not be re-opened; one that ended by itself may be.
+        resume.close(sessionId, memory, ended);
       };
     });
   };
   return source;
-}
-
-interface SseEvent {
-  event: string;
-  data: string;
-  id: string | undefined;
-}
-
-/**
- * A small Server-Sent Events parser (the WHATWG event stream format): feed it text as it comes;
- * it calls `onEvent` per dispatched event. Comments (heartbeats) and unknown fields are skipped.
- */
-export function sseParser(onEvent: (event: SseEvent) => void): (chunk: string) => void {
-  let buffer = '';
-  let event = '';
-  /** Each `data` line's value, each after a `\n`. */
-  let data = '';
-  let id: string | undefined;
-  return (chunk) => {
-    // Lines end with \r\n, \n or \r; a \r at the very end may be the first half of \r\n.
-    const lines = (buffer + chunk).split(/\r\n|\n|\r(?!$)/);
-    buffer = lines.pop() as string;
-    // Guard against a server that never ends a line.
-    if (buffer.length > 1_048_576) {
-      throw new UnreadError('invalid-response', `${service} sent a line over 1 MiB.`);
-    }
-    for (const line of lines) {
-      // The field name up to the first colon, then the value without one leading space.
-      const [, field, value] = /^([^:]*):? ?(.*)/s.exec(line) as unknown as [
-        string,
-        string,
-        string,
-      ];
-      if (!line) {
-        if (data) onEvent({ event: event || 'message', data: data.slice(1), id });
-        event = data = '';
-      } else if (field === 'event') event = value;
-      else if (field === 'data') data += `\n${value}`;
-      else if (field === 'id' && !value.includes('\0')) id = value;
-    }
-  };
 }

@@ -18,24 +18,26 @@ export interface CrispRestOptions {
   /** The token key. A secret: it never appears in a state, an error or a log line. */
   key: string;
   /** The API's origin. Defaults to `https://api.crisp.chat`. */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /** Sent as `X-Crisp-Tier`. Defaults to `'plugin'`. */
-  tier?: CrispTier;
+  tier?: CrispTier | undefined;
   /** A deadline for each request, body included. Defaults to `10000`. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** The `fetch` to use. Defaults to the global one, looked up at each call. */
-  fetch?: FetchLike;
+  fetch?: FetchLike | undefined;
   /**
    * Allow the key into a browser. Anyone can read it there: use the relay instead.
    * Defaults to `false`.
    */
-  dangerouslyAllowBrowser?: boolean;
+  dangerouslyAllowBrowser?: boolean | undefined;
 }
 
 /** A source reading counts from Crisp's REST API with a token. */
 export interface CrispRestSource extends UnreadSource {
   readonly kind: 'crisp-rest';
   readonly websiteId: string;
+  /** Crisp's REST API answers fresh counts only. */
+  read(sessionId: string, context: SourceReadContext): Promise<number>;
   markAsRead(sessionId: string, context: SourceReadContext): Promise<void>;
 }
 

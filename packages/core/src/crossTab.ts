@@ -1,124 +1,110 @@
 import type { QueryClient, QueryState } from '@tanstack/query-core';
+import { Observable, of, ReplaySubject, share } from 'rxjs';
 import { mapFor } from './defaultQueryClient';
-import { isBrowser } from './environment';
 import { UnreadError, type UnreadErrorCode } from './errors';
+import { toReading } from './reading';
+import { browserCrossTab, type ChannelLike, type CrossTabEnvironment } from './tabEnvironment';
+import type { UnreadReading } from './types';
 
-/** The part of `navigator.locks` the leader election uses. */
-export interface LockManagerLike {
-  request(
-    name: string,
-    options: { signal?: AbortSignal; steal?: boolean },
-    callback: (lock: unknown) => Promise<void> | undefined,
-  ): Promise<unknown>;
-}
-
-/** The part of a `BroadcastChannel` the tabs talk through. */
-export interface ChannelLike {
-  onmessage: ((event: { data: unknown }) => void) | null;
-  postMessage(message: unknown): void;
-  close(): void;
-}
-
-/** What one tab offers for cross-tab work; `browserCrossTab()` in a page. Its functions are called unbound. */
-export interface CrossTabEnvironment {
-  /** Web Locks, or `undefined` for the heartbeat fallback. */
-  readonly locks: LockManagerLike | undefined;
-  openChannel(name: string): ChannelLike;
-  isVisible(): boolean;
-  onVisibilityChange(listener: () => void): () => void;
-  random(): number;
-}
-
-/** One store's membership in the tabs' group for one query key. */
-export interface CrossTabLink {
-  /** True while this tab is the one that polls. */
-  isLeader(): boolean;
-  leave(): void;
-}
-
-/** The page's tab environment, or `undefined` outside browsers and without `BroadcastChannel`. */
-export function browserCrossTab(): CrossTabEnvironment | undefined {
-  const Channel = globalThis.BroadcastChannel;
-  if (!isBrowser() || !Channel) return;
-  const doc = document;
-  const event = 'visibilitychange';
-  return {
-    locks: (navigator as { locks?: LockManagerLike }).locks,
-    openChannel: (name) => new Channel(name) as unknown as ChannelLike,
-    isVisible: () => doc.visibilityState !== 'hidden',
-    onVisibilityChange(listener) {
-      doc.addEventListener(event, listener);
-      return () => doc.removeEventListener(event, listener);
-    },
-    random: Math.random,
-  };
-}
+export {
+  browserCrossTab,
+  type ChannelLike,
+  type CrossTabEnvironment,
+  type LockManagerLike,
+} from './tabEnvironment';
 
 /**
  * A read as it crosses tabs: plain data, since an `Error` subclass does not clone. `error` is
  * there while the query is failed, as the `UnreadError`'s own fields and its message.
  */
 interface SharedState {
-  data?: number;
+  data?: UnreadReading | undefined;
   dataUpdatedAt: number;
   errorUpdatedAt: number;
-  error?: { code: UnreadErrorCode; message: string; status?: number; retryAfterMs?: number } | null;
+  error?:
+    | {
+        code: UnreadErrorCode;
+        message: string;
+        status?: number | undefined;
+        retryAfterMs?: number | undefined;
+      }
+    | null
+    | undefined;
 }
 
 /**
  * What the tabs of one group tell each other, `from` the random id of the sending tab:
- * `h` hello (a tab opened or lost its entry: the leader answers with `l` and `s`),
- * `l` leader (the sender polls; `body` is whether its page is visible),
- * `s` state (`body` is the sender's last read),
- * `i` invalidate (a follower asks the leader to read now),
- * `b` bye (the leader closes, without Web Locks).
+ * `hello`: a tab opened or lost its entry (the leader answers with `leader` and `state`);
+ * `leader`: the sender polls, and says whether its page is `visible`;
+ * `state`: the sender's last read;
+ * `invalidate`: a follower asks the leader to read now;
+ * `bye`: the leader closes (without Web Locks, where no lock tells the others).
  */
 type Message =
-  | { type: 'h' | 'i' | 'b'; from: number; body?: undefined }
-  | { type: 'l'; from: number; body: boolean }
-  | { type: 's'; from: number; body: SharedState };
+  | { type: 'hello' | 'invalidate' | 'bye'; from: number }
+  | { type: 'leader'; from: number; visible: boolean }
+  | { type: 'state'; from: number; state: SharedState };
 
-/** Joins a group: the link of one store. */
-type Join = (onChange: () => void) => CrossTabLink;
+type CountState = QueryState<unknown, UnreadError>;
 
-const groups = /* @__PURE__ */ new WeakMap<QueryClient, Map<string, Join>>();
+// The protocol's version is in the channel's and the lock's name: after a deploy, tabs still on
+// another version form their own group and keep their own count right, instead of following a
+// leader whose messages they cannot read.
+const protocol = 'crisp-unread:3:';
+
+const groups = /* @__PURE__ */ new WeakMap<QueryClient, Map<string, Observable<boolean>>>();
 
 /** When a state last settled: its last read, or its failure while it is failed. */
-const settledAt = (state: SharedState) =>
+const settledAt = (state: Pick<SharedState, 'dataUpdatedAt' | 'errorUpdatedAt' | 'error'>) =>
   Math.max(state.dataUpdatedAt, state.error ? state.errorUpdatedAt : 0);
 
 /**
- * Joins the tabs that watch `queryKey`, one group per query client and key in a tab. Returns
- * `undefined` where there are no other tabs to talk to (Node, no `BroadcastChannel`, an opaque
- * origin: then this tab polls for itself).
+ * Whether this tab leads the tabs that watch `queryKey` (one group per query client and key in a
+ * tab): the leader polls and tells the others every read. Always `true` where there are no other
+ * tabs to talk to (Node, no `BroadcastChannel`, an opaque origin).
  */
-export function joinCrossTab(
+export function crossTabLeader$(
   client: QueryClient,
   queryKey: readonly unknown[],
   queryHash: string,
   intervalMs: number,
-  onChange: () => void,
   env: CrossTabEnvironment | undefined = browserCrossTab(),
-): CrossTabLink | undefined {
-  if (!env) return;
+): Observable<boolean> {
+  if (!env) return of(true);
   const registry = mapFor(groups, client);
-  let join = registry.get(queryHash);
-  if (!join) {
-    // The protocol's version is in the name (the lock's too): after a deploy, tabs still on another
-    // version form their own group and keep their own count right, instead of following a leader
-    // whose messages they cannot read.
-    const name = `crisp-unread:2:${queryHash}`;
+  let group = registry.get(queryHash);
+  if (!group) {
+    group = joinGroup(client, queryKey, queryHash, intervalMs, env).pipe(
+      // The stores of one page share the group, and a store joining late learns the lead at once.
+      share({ connector: () => new ReplaySubject<boolean>(1), resetOnRefCountZero: true }),
+    );
+    registry.set(queryHash, group);
+  }
+  return group;
+}
+
+function joinGroup(
+  client: QueryClient,
+  queryKey: readonly unknown[],
+  queryHash: string,
+  intervalMs: number,
+  env: CrossTabEnvironment,
+): Observable<boolean> {
+  return new Observable<boolean>((subscriber) => {
+    const registry = mapFor(groups, client);
+    const name = protocol + queryHash;
     let channel: ChannelLike;
     try {
       channel = env.openChannel(name);
     } catch {
-      return; // No channel in this context (an opaque origin).
+      // No channel in this context (an opaque origin): this tab polls for itself.
+      subscriber.next(true);
+      return;
     }
     const { locks, isVisible, random } = env;
     const id = random();
     const cache = client.getQueryCache();
-    const current = () => cache.get<number, UnreadError>(queryHash);
-    const listeners = new Set<() => void>();
+    const current = () => cache.find<unknown, UnreadError>({ queryKey, exact: true });
     // Claims and steals wait a random moment, so that several candidate tabs rarely all move at once.
     const quickMs = Math.min(100, intervalMs / 4);
     let leader = false;
@@ -128,17 +114,20 @@ export function joinCrossTab(
     /** The current lock request: aborting it cancels it while queued and releases the lock while held. */
     let attempt: AbortController | undefined;
 
-    const post = (type: Message['type'], body?: Message['body']) =>
-      channel.postMessage({ type, from: id, body });
-    const announce = () => post('l', isVisible());
-    const sendState = (state: QueryState<number, UnreadError> | undefined) => {
+    const post = (message: Message) => channel.postMessage(message);
+    const announce = () => post({ type: 'leader', from: id, visible: isVisible() });
+    const sendState = (state: CountState | undefined) => {
       const error = state?.error;
       if (state) {
-        post('s', {
-          data: state.data,
-          dataUpdatedAt: state.dataUpdatedAt,
-          errorUpdatedAt: state.errorUpdatedAt,
-          error: error && { ...error, message: error.message },
+        post({
+          type: 'state',
+          from: id,
+          state: {
+            data: toReading(state.data),
+            dataUpdatedAt: state.dataUpdatedAt,
+            errorUpdatedAt: state.errorUpdatedAt,
+            error: error && { ...error, message: error.message },
+          },
         });
       }
     };
@@ -155,7 +144,7 @@ export function joinCrossTab(
       if (leader !== value) {
         leader = value;
         if (value) heartbeat();
-        for (const listener of listeners) listener();
+        subscriber.next(value);
       }
     };
 
@@ -173,7 +162,7 @@ export function joinCrossTab(
       locks!
         .request(name, steal ? { steal } : { signal }, () => {
           if (signal.aborted) return;
-          // Held until the attempt is aborted (set up first: a listener of the new leader may leave).
+          // Held until the attempt is aborted (set up first: a store of the new leader may leave).
           return new Promise((resolve) => {
             signal.onabort = resolve as () => void;
             setLeader(true);
@@ -187,65 +176,69 @@ export function joinCrossTab(
       locks ? !leader && !leaderVisible && isVisible() && acquire(true) : setLeader(true);
     const claimSoon = () => schedule(random() * quickMs, claim);
 
+    /** Applies another tab's newer read through query-core's setters. */
+    const applyState = (state: SharedState) => {
+      const { dataUpdatedAt, errorUpdatedAt, error } = state;
+      const query = current();
+      const local = query?.state;
+      const data = state.data === undefined ? undefined : toReading(state.data);
+      if (
+        !local ||
+        typeof dataUpdatedAt !== 'number' ||
+        typeof errorUpdatedAt !== 'number' ||
+        (state.data !== undefined && !data) ||
+        (error && (typeof error.code !== 'string' || typeof error.message !== 'string')) ||
+        // A newer read than this tab's: a count, or a failure (with the count from before it).
+        !(settledAt(state) > settledAt(local))
+      )
+        return;
+      if (!error) client.setQueryData(queryKey, data, { updatedAt: dataUpdatedAt });
+      else {
+        const failure = new UnreadError(error.code, error.message, error);
+        query.setState({
+          ...(data && dataUpdatedAt > local.dataUpdatedAt && { data, dataUpdatedAt }),
+          status: 'error',
+          error: failure,
+          errorUpdatedAt,
+          fetchFailureReason: failure,
+        });
+      }
+    };
+
     // Messages come from other tabs, maybe another version of the library: trust only their shape.
     // What this tab writes into its cache while it handles a message is not told back to the others.
     channel.onmessage = ({ data }) => {
-      const { type, from, body } = (data || {}) as Message;
+      const message = (data || {}) as Partial<Message> & { visible?: unknown; state?: unknown };
       applying = true;
       try {
-        if (type === 'h') {
+        if (message.type === 'hello') {
           if (leader) {
             announce();
             sendState(current()?.state);
           }
-        } else if (type === 'i') {
+        } else if (message.type === 'invalidate') {
           if (leader) void client.invalidateQueries({ queryKey, exact: true });
-        } else if (type === 'b') {
+        } else if (message.type === 'bye') {
           if (!leader && !locks) claimSoon();
-        } else if (type === 's') {
-          const { data: count, dataUpdatedAt, errorUpdatedAt, error } = body || ({} as SharedState);
-          const query = current();
-          const local = query?.state;
-          if (
-            local &&
-            typeof dataUpdatedAt === 'number' &&
-            typeof errorUpdatedAt === 'number' &&
-            // A count: a whole number from 0, or none yet.
-            (count === undefined || count >>> 0 === count) &&
-            (!error || (typeof error.code === 'string' && typeof error.message === 'string')) &&
-            // A newer read than this tab's: a count, or a failure (with the count from before it).
-            settledAt(body) > settledAt(local)
-          ) {
-            if (!error) client.setQueryData(queryKey, count, { updatedAt: dataUpdatedAt });
-            else {
-              const failure = new UnreadError(error.code, error.message, error);
-              query.setState({
-                ...local,
-                ...(dataUpdatedAt > local.dataUpdatedAt && {
-                  data: count,
-                  dataUpdatedAt,
-                  dataUpdateCount: local.dataUpdateCount + 1,
-                }),
-                status: 'error',
-                error: failure,
-                errorUpdatedAt,
-                errorUpdateCount: local.errorUpdateCount + 1,
-                fetchFailureCount: local.fetchFailureCount + 1,
-                fetchFailureReason: failure,
-              });
-            }
-          }
-        } else if (type === 'l' && body === !!body && typeof from === 'number') {
+        } else if (message.type === 'state') {
+          if (message.state && typeof message.state === 'object')
+            applyState(message.state as SharedState);
+        } else if (
+          message.type === 'leader' &&
+          typeof message.visible === 'boolean' &&
+          typeof message.from === 'number'
+        ) {
+          const { visible, from } = message;
           if (leader) {
             if (locks) return;
             // Two leaders without Web Locks: the visible one stays, else the one with the smaller id.
-            if (body !== isVisible() ? !body : from > id) return announce();
+            if (visible !== isVisible() ? !visible : from > id) return announce();
           }
-          leaderVisible = body;
-          if (!body && isVisible()) claimSoon();
+          leaderVisible = visible;
+          if (!visible && isVisible()) claimSoon();
           // Without Web Locks, a follower that hears no leader for 1.5 intervals claims the lead.
           else if (!locks) schedule(intervalMs * 1.5, claim);
-          setLeader(false); // last: a listener may leave
+          setLeader(false); // last: a store may leave
         }
       } finally {
         applying = false;
@@ -255,10 +248,10 @@ export function joinCrossTab(
     const stopCache = cache.subscribe((event) => {
       if (event.query.queryHash !== queryHash || applying) return;
       // The app cleared the entry: ask for the state again rather than wait a whole interval.
-      if (event.type === 'removed') post('h');
+      if (event.type === 'removed') post({ type: 'hello', from: id });
       if (event.type !== 'updated') return;
       const type = event.action.type;
-      if (type === 'invalidate') post('i');
+      if (type === 'invalidate') post({ type: 'invalidate', from: id });
       else if (type === 'success' || type === 'error' || type === 'setState') {
         sendState(event.query.state);
       }
@@ -268,28 +261,20 @@ export function joinCrossTab(
       else if (isVisible() && !leaderVisible) claimSoon();
     });
 
-    post('h');
+    subscriber.next(false);
+    post({ type: 'hello', from: id });
     if (locks) acquire();
     else schedule(quickMs, claim);
 
-    join = (onChange) => {
-      listeners.add(onChange);
-      return {
-        isLeader: () => leader && listeners.has(onChange),
-        leave() {
-          if (!listeners.delete(onChange) || listeners.size) return;
-          if (leader && !locks) post('b');
-          attempt?.abort();
-          clearTimeout(timer);
-          stopCache();
-          stopVisibility();
-          channel.onmessage = null;
-          channel.close();
-          registry.delete(queryHash);
-        },
-      };
+    return () => {
+      if (leader && !locks) post({ type: 'bye', from: id });
+      attempt?.abort();
+      clearTimeout(timer);
+      stopCache();
+      stopVisibility();
+      channel.onmessage = null;
+      channel.close();
+      registry.delete(queryHash);
     };
-    registry.set(queryHash, join);
-  }
-  return join(onChange);
+  });
 }

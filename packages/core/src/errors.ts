@@ -15,10 +15,10 @@ const brand = /* @__PURE__ */ Symbol.for('crisp-unread.UnreadError');
 
 export interface UnreadErrorOptions {
   /** The HTTP status, where there was one. */
-  status?: number;
+  status?: number | undefined;
   /** How long the server asked us to wait (from `Retry-After`), where it said. */
-  retryAfterMs?: number;
-  cause?: unknown;
+  retryAfterMs?: number | undefined;
+  cause?: unknown | undefined;
 }
 
 /** The one error type of crisp-unread. Never carries a credential. */

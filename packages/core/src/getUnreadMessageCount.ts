@@ -8,9 +8,9 @@ export interface GetUnreadMessageCountOptions extends CrispRestOptions {
    * The visitor's session, `session_<uuid>`. When omitted in a browser, the Crisp chatbox's
    * `$crisp.get("session:identifier")`; elsewhere `null`. `null` answers `null` with no request.
    */
-  sessionId?: string | null;
+  sessionId?: string | null | undefined;
   /** Aborts the request; the promise then resolves `null`. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /**

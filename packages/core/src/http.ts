@@ -1,4 +1,4 @@
-import { UnreadError } from './errors';
+import { isUnreadError, UnreadError } from './errors';
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -6,7 +6,7 @@ export interface JsonRequest {
   url: string;
   method: 'GET' | 'PATCH';
   headers: Record<string, string>;
-  body?: string;
+  body?: string | undefined;
   signal: AbortSignal | undefined;
   timeoutMs: number;
   fetch: FetchLike | undefined;
@@ -17,7 +17,7 @@ export interface JsonRequest {
    * is not JSON) and the response (for its headers). Defaults to a `server` error for a 5xx and an
    * `invalid-response` error otherwise, with the status.
    */
-  errorFor?: (status: number, body: unknown, response: Response) => UnreadError;
+  errorFor?: ((status: number, body: unknown, response: Response) => UnreadError) | undefined;
 }
 
 export interface JsonResponse {
@@ -52,12 +52,12 @@ export async function requestJson({
     response = await (fetch ?? globalThis.fetch)(url, {
       method,
       headers,
-      body,
+      body: body ?? null,
       signal: controller.signal,
     });
     text = await response.text();
   } catch (cause) {
-    if (cause instanceof UnreadError) throw cause;
+    if (isUnreadError(cause)) throw cause;
     const aborted = signal?.aborted;
     const timedOut = !aborted && controller.signal.aborted;
     throw new UnreadError(

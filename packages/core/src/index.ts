@@ -40,6 +40,8 @@ export { unreadQueryKey, unreadQueryRoot } from './queryKey';
 export type {
   RetryOptions,
   SourceReadContext,
+  StreamReconnect,
+  UnreadReading,
   UnreadSource,
   UnreadState,
   UnreadStatus,

@@ -19,6 +19,19 @@ export interface UnreadState {
   readonly sessionId: string | null;
   /** When the count was last read successfully (epoch ms), or `null`. */
   readonly updatedAt: number | null;
+  /**
+   * `true` while the count shown is one the source could not refresh (the relay answered it
+   * stale: Crisp failed, paused it or its budget is spent); `false` from every other source.
+   */
+  readonly stale: boolean;
+}
+
+/** One count as a source gives it: the count, and whether the source could not refresh it. */
+export interface UnreadReading {
+  /** Unread messages: a whole number from 0. */
+  readonly count: number;
+  /** `true` when the source served a count it could not refresh (see `UnreadState.stale`). */
+  readonly stale: boolean;
 }
 
 /** What a source gets for one read. */
@@ -39,8 +52,11 @@ export interface UnreadSource {
    * Stores whose sources share a scope share cached counts and in-flight reads.
    */
   readonly scope: string;
-  /** Reads one session's unread count. Rejects with an `UnreadError` (never with a raw error). */
-  read(sessionId: string, context: SourceReadContext): Promise<number>;
+  /**
+   * Reads one session's unread count: a plain count is a fresh one. Rejects with an `UnreadError`
+   * (never with a raw error).
+   */
+  read(sessionId: string, context: SourceReadContext): Promise<number | UnreadReading>;
   /** Marks the visitor's messages as read, where the source can. Rejects with an `UnreadError`. */
   markAsRead?(sessionId: string, context: SourceReadContext): Promise<void>;
   /**
@@ -49,23 +65,47 @@ export interface UnreadSource {
    * polling — and re-opens the stream with backoff — when the stream errors or ends. One stream per
    * session and `QueryClient`, however many stores watch it.
    */
-  watch?(sessionId: string, context: SourceReadContext): Observable<number>;
+  watch?(sessionId: string, context: SourceReadContext): Observable<number | UnreadReading>;
+  /**
+   * How the store re-opens this source's push stream after it fails, in place of the store's
+   * `retry` settings (the stream's own backoff, e.g. `crispRelay`'s `reconnect` option). The
+   * store is the only one that re-opens a stream: `watch` makes one connection per subscription.
+   * Defaults to `undefined` (the store's `retry`).
+   */
+  readonly reconnect?: StreamReconnect | undefined;
   /**
    * The visitor's session as the source knows it (the chatbox does). Used when the store is given
    * no `sessionId`.
    */
-  readonly session$?: Observable<string | null>;
+  readonly session$?: Observable<string | null> | undefined;
   /**
    * Reads and pushes cost nothing (the chatbox reads the page itself): every tab reads for itself,
    * with no cross-tab lead.
    */
-  readonly local?: boolean;
+  readonly local?: boolean | undefined;
   /**
    * `false` where the source cannot run: it needs a page and there is none (a relay URL relative
    * to the page, or the page's own chatbox, during a server render). A store on it stays `idle`:
    * it reads nothing, opens nothing and throws nothing. Defaults to `true`.
    */
-  readonly available?: boolean;
+  readonly available?: boolean | undefined;
+}
+
+/**
+ * A push stream's backoff, every field given. After failure `n` (counted since the stream last
+ * delivered a count) the store waits a random time up to `min(maxDelayMs, baseDelayMs * 2^(n-1))`
+ * (a rate limit waits its `Retry-After`); from failure `maxAttempts` on it waits a poll interval
+ * instead (polling covers the gap), or a longer `Retry-After`.
+ */
+export interface StreamReconnect {
+  /** The bound of the first wait, doubling per failure. */
+  readonly baseDelayMs: number;
+  /** The bound never grows past this. */
+  readonly maxDelayMs: number;
+  /** Consecutive failed connections after which the stream is re-opened once per poll interval. */
+  readonly maxAttempts: number;
+  /** A source of randomness in `[0, 1)`. */
+  readonly random: () => number;
 }
 
 /** The backoff for transient failures (timeouts, network errors, 5xx, invalid responses). */
@@ -74,11 +114,11 @@ export interface RetryOptions {
    * The first retry waits a random time up to this, then the bound doubles per failure
    * ("full jitter"). Defaults to `1000`.
    */
-  baseDelayMs?: number;
+  baseDelayMs?: number | undefined;
   /** The bound never grows past this. Defaults to `300000` (5 minutes). */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
   /** A source of randomness in `[0, 1)`, for tests. Defaults to `Math.random`. */
-  random?: () => number;
+  random?: (() => number) | undefined;
 }
 
 /** Options of `createUnreadStore`. */
@@ -91,15 +131,15 @@ export interface UnreadStoreOptions {
    * Defaults to the source's own `session$` (the chatbox source has one), else, in a page that runs
    * the Crisp chatbox (`window.$crisp` exists), the chatbox's session, else `null`.
    */
-  sessionId?: string | null | Observable<string | null>;
+  sessionId?: string | null | Observable<string | null> | undefined;
   /** How often to read while subscribed. Defaults to `30000`. */
-  pollIntervalMs?: number;
+  pollIntervalMs?: number | undefined;
   /**
    * In browsers, make no requests while the document is hidden (and while offline), and read at
    * once on becoming visible or online when the count is older than the interval.
    * Uses `@tanstack/query-core`'s `focusManager` and `onlineManager`. Defaults to `true`.
    */
-  pauseWhenHidden?: boolean;
+  pauseWhenHidden?: boolean | undefined;
   /**
    * Share one poller among the browser tabs of a site: per session, one tab reads (the leader,
    * elected with Web Locks, else by a heartbeat over `BroadcastChannel`) and sends every count and
@@ -108,21 +148,25 @@ export interface UnreadStoreOptions {
    * every tab read for itself; outside browsers it does nothing.
    * Defaults to `true` in browsers that have `navigator.locks` or `BroadcastChannel`.
    */
-  crossTab?: boolean;
+  crossTab?: boolean | undefined;
   /** Backoff for transient failures, or `false` to wait a whole interval after one. Defaults to `{}`. */
-  retry?: RetryOptions | false;
+  retry?: RetryOptions | false | undefined;
   /**
    * The cache. Pass the app's own client to share counts and in-flight reads with it.
    * Defaults to one client shared by every store of the page or process.
    */
-  queryClient?: QueryClient;
+  queryClient?: QueryClient | undefined;
   /**
    * How long the store keeps working after its last subscriber leaves, so that an immediate
    * re-subscribe (React StrictMode) costs nothing. Defaults to `1000`.
    */
-  graceMs?: number;
-  /** How long an unused count stays in the query cache. Defaults to `300000` (5 minutes). */
-  gcTimeMs?: number;
+  graceMs?: number | undefined;
+  /**
+   * How long an unused count stays in the query cache: its query's `gcTime`, which query-core
+   * counts from when its last observer leaves (the longest `gcTime` among them wins).
+   * Defaults to `300000` (5 minutes).
+   */
+  gcTimeMs?: number | undefined;
 }
 
 /** The store: a live count with a small, framework-free contract. */

@@ -10,7 +10,7 @@ UnreadContext.displayName = 'UnreadContext';
 export interface UnreadProviderProps {
   /** The store `useUnread()` reads below this provider, or `null` for none (idle). */
   store: UnreadStore | null;
-  children?: ReactNode;
+  children?: ReactNode | undefined;
 }
 
 /** Makes `store` the one `useUnread()` reads in this subtree. */

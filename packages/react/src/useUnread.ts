@@ -17,17 +17,20 @@ export interface UseUnreadResult {
   readonly error: UnreadError | null;
   /** `true` while the first count of a session is being read. */
   readonly isLoading: boolean;
+  /** `true` while the count shown is one the source could not refresh (see `UnreadState.stale`). */
+  readonly stale: boolean;
   /** Reads now. Resolves when the read is over; never rejects. */
   readonly refresh: () => Promise<void>;
 }
 
-type View = Pick<UseUnreadResult, 'count' | 'status' | 'error' | 'isLoading'>;
+type View = Pick<UseUnreadResult, 'count' | 'status' | 'error' | 'isLoading' | 'stale'>;
 
 const idleView: View = Object.freeze({
   count: null,
   status: 'idle',
   error: null,
   isLoading: false,
+  stale: false,
 });
 const unsubscribeNothing = () => {};
 const subscribeNothing = () => unsubscribeNothing;
@@ -39,13 +42,15 @@ const serverView = () => idleView;
 const toView = (previous: View, state: UnreadState): View =>
   previous.count === state.count &&
   previous.status === state.status &&
-  previous.error === state.error
+  previous.error === state.error &&
+  previous.stale === state.stale
     ? previous
     : {
         count: state.count,
         status: state.status,
         error: state.error,
         isLoading: state.status === 'loading',
+        stale: state.stale,
       };
 
 /**

@@ -20,15 +20,15 @@ export interface CliSignals {
 /** Seams of `main`, for tests; the bin uses the defaults. */
 export interface CliOptions {
   /** Receives the `listening on` line. Defaults to stdout. */
-  out?: (line: string) => void;
+  out?: ((line: string) => void) | undefined;
   /** The relay's log (and the CLI's). Defaults to `console.warn` (stderr). */
-  log?: (line: string) => void;
+  log?: ((line: string) => void) | undefined;
   /** Closes the relay on SIGINT/SIGTERM, then calls `exit`. Defaults to `process`; `false`: no handlers. */
-  signals?: CliSignals | false;
+  signals?: CliSignals | false | undefined;
   /** Called after a signal closed everything (`0`), or failed to (`1`). Defaults to `process.exit`. */
-  exit?: (code: number) => void;
+  exit?: ((code: number) => void) | undefined;
   /** Loads the `ioredis` module when `REDIS_URL` is set. Defaults to `import('ioredis')`. */
-  loadRedis?: () => Promise<unknown>;
+  loadRedis?: (() => Promise<unknown>) | undefined;
 }
 
 /** A relay started by `main`. */
@@ -44,10 +44,11 @@ export interface RunningRelay {
 
 /**
  * The options the CLI gives ioredis: the README's advice (a command fails fast while Redis is
- * away, so the store answers from memory; reconnect at most every 2 s).
+ * away or hangs, so the store answers from memory; reconnect at most every 2 s).
  */
 export const cliRedisOptions = {
   maxRetriesPerRequest: 1,
+  commandTimeout: 1000,
   connectTimeout: 2000,
   retryStrategy: (times: number) => Math.min(times * 200, 2000),
 } as const;

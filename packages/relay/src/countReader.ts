@@ -1,5 +1,9 @@
-import { isUnreadError, type UnreadSource } from '@crisp-unread/core';
+import { type CrispRestSource, isUnreadError } from '@crisp-unread/core';
+import { type Budget, dayMs } from './budget';
+import type { FailureMemory } from './failureMemory';
+import { isFresh, shareOf } from './freshness';
 import type { CachedCount, RelayMessage, RelayStore, UpstreamFailure } from './types';
+import type { CallResult, UpstreamGate } from './upstreamGate';
 
 /** What a read of one session's count comes to. */
 export type ReadOutcome =
@@ -13,29 +17,28 @@ export type ReadOutcome =
   | { readonly kind: 'failed'; readonly failure: UpstreamFailure };
 
 export interface CountReaderSettings {
-  source: UnreadSource;
+  source: CrispRestSource;
   store: RelayStore;
-  ttlMs: number;
-  dailyBudget: number;
+  budget: Budget;
+  gate: UpstreamGate;
+  failures: FailureMemory;
+  /** How old a count may be and still be fresh: `safetyRefreshMs` with web hooks, else `ttlMs`. */
+  maxAgeMs: number;
   timeoutMs: number;
-  rateLimitedPauseMs: number;
   now: () => number;
   log: (line: string) => void;
 }
 
-const dayMs = 86_400_000;
-// Long enough to answer stale through a day of exhausted budget or an outage.
-const retainMs = dayMs;
-
-/** The UTC date of an epoch time, `YYYY-MM-DD`: the budget's day. */
-export function utcDay(at: number): string {
-  return new Date(at).toISOString().slice(0, 10);
-}
+// Counts and web hook marks outlive a restart (and a day of spent budget or an outage), so a
+// deploy in front of a Redis store does not re-read every session.
+const retainMs = 7 * dayMs;
 
 /**
- * Reads counts through the cache: one upstream call per session per TTL at most, concurrent
- * reads coalesced (in this instance by a promise, across instances by a store lease), every
- * upstream call counted against the daily budget first.
+ * Reads counts through the cache: a fresh count is answered from it, an outdated one at once
+ * (stale) while it is read again in the background, only a cold session waits for Crisp.
+ * Concurrent reads are coalesced (in this instance by a promise, across instances by a store
+ * lease), every upstream call passes the gate (pauses, probes, concurrency) and is counted against
+ * its budget share first, and a session whose read failed is not read again for a while.
  */
 export class CountReader {
   readonly #s: CountReaderSettings;
@@ -53,6 +56,7 @@ export class CountReader {
   /** Cancels every upstream read and wait (the relay is closing). */
   abortAll(): void {
     this.#closed = true;
+    this.#s.gate.close();
     for (const controller of this.#controllers) controller.abort();
     this.#controllers.clear();
   }
@@ -74,23 +78,58 @@ export class CountReader {
     }
   }
 
-  #fresh(entry: CachedCount | undefined): entry is CachedCount {
-    return entry !== undefined && this.#s.now() - entry.readAt < this.#s.ttlMs;
+  async #look(sessionId: string) {
+    const [cached, changedAt] = await Promise.all([
+      this.#s.store.getCount(sessionId),
+      this.#s.store.getChanged(sessionId),
+    ]);
+    return {
+      cached,
+      changedAt,
+      fresh: isFresh(cached, changedAt, this.#s.now(), this.#s.maxAgeMs),
+    };
   }
 
-  /** The count, from the cache while it is younger than the TTL. */
+  /**
+   * A client's read: the cached count, outdated or not (then `stale` while it is read again in
+   * the background); a cold session waits for Crisp.
+   */
   async read(sessionId: string): Promise<ReadOutcome> {
-    const inflight = this.#inflight.get(sessionId);
-    if (inflight) return inflight;
-    const cached = await this.#s.store.getCount(sessionId);
-    if (this.#fresh(cached)) return fromCache(cached, false);
-    // Another caller may have started the read while this one waited for the store.
+    const { cached, fresh } = await this.#look(sessionId);
+    if (fresh) return fromCache(cached!, false);
+    const remembered = this.#s.failures.recall(sessionId);
+    if (remembered) return fallback(cached, remembered);
+    const reading = this.#revalidate(sessionId);
+    if (cached === undefined) return reading;
+    reading.catch(() => undefined);
+    return fromCache(cached, true);
+  }
+
+  /** The count once it is fresh: read again (coalesced) when outdated. For the watchers. */
+  async current(sessionId: string): Promise<ReadOutcome> {
+    const { cached, fresh } = await this.#look(sessionId);
+    if (fresh) return fromCache(cached!, false);
+    return this.#revalidate(sessionId);
+  }
+
+  /** Reads Crisp unless the count became fresh meanwhile, sharing a read already in flight. */
+  #revalidate(sessionId: string): Promise<ReadOutcome> {
     return this.#inflight.get(sessionId) ?? this.#readShared(sessionId, 'read');
   }
 
   /**
-   * Reads Crisp again whatever the TTL (a web hook said the count changed). A read already in
-   * flight may have started before the change, so one more follows it, shared by every refresh
+   * A web hook said the session changed: marks it, then re-reads it when this instance watches
+   * it or a count is cached (`null` otherwise: the next demand reads it, from the hooks share).
+   */
+  async hook(sessionId: string, watched: boolean): Promise<ReadOutcome | null> {
+    await this.#s.store.markChanged(sessionId, this.#s.now(), retainMs);
+    if (!watched && (await this.#s.store.getCount(sessionId)) === undefined) return null;
+    return this.refresh(sessionId);
+  }
+
+  /**
+   * Reads Crisp again whatever the cache says (a web hook said the count changed). A read already
+   * in flight may have started before the change, so one more follows it, shared by every refresh
    * asked for meanwhile.
    */
   refresh(sessionId: string): Promise<ReadOutcome> {
@@ -146,56 +185,64 @@ export class CountReader {
   async #readHolding(sessionId: string, mode: ReadMode, lease: string): Promise<ReadOutcome> {
     const { store, now } = this.#s;
     let published = false;
-    try {
-      const cached = await store.getCount(sessionId);
-      // Another instance may have read it between our cache check and the lease.
-      if (mode === 'read' && this.#fresh(cached)) return fromCache(cached, false);
-      const pausedUntil = await store.getPausedUntil();
-      if (pausedUntil !== undefined && pausedUntil > now()) {
-        return fallback(cached, {
-          code: 'rate-limited',
-          status: 429,
-          retryAfterMs: pausedUntil - now(),
-        });
-      }
-      if (!(await store.takeBudget(utcDay(now()), this.#s.dailyBudget))) {
-        const at = now();
-        const retryAfterMs = dayMs - (at % dayMs);
-        if (cached?.count != null) return fromCache(cached, true);
-        return { kind: 'budget-exhausted', retryAfterMs };
-      }
-      this.upstreamCalls++;
-      let count: number;
-      const controller = this.#track();
-      try {
-        count = await this.#s.source.read(sessionId, { signal: controller.signal });
-      } catch (error) {
-        // The relay is closing: not Crisp's failure; waiters read themselves (see `finally`).
-        if (controller.signal.aborted) return fallback(cached, { code: 'network' });
-        const failure = toFailure(error);
-        if (failure.code === 'session-not-found') {
-          published = true;
-          await this.#save(sessionId, null, cached);
-          return { kind: 'gone' };
-        }
-        if (failure.code === 'rate-limited') {
-          await store.setPausedUntil(now() + (failure.retryAfterMs ?? this.#s.rateLimitedPauseMs));
-        }
-        this.#s.log(
-          `crisp-unread relay: reading ${sessionId} failed: ${failure.code}${failure.status ? ` (${failure.status})` : ''}`,
-        );
-        published = true;
-        await store.publish({ sessionId, failure });
-        return fallback(cached, failure);
-      } finally {
-        this.#controllers.delete(controller);
-      }
+    const refuse = async (cached: CachedCount | undefined, failure: UpstreamFailure) => {
+      // Waiting instances answer the same instead of calling Crisp themselves.
       published = true;
-      const entry = await this.#save(sessionId, count, cached);
-      return fromCache(entry, false);
+      await store.publish({ sessionId, failure });
+      return fallback(cached, failure);
+    };
+    try {
+      const { cached, changedAt, fresh } = await this.#look(sessionId);
+      // Another instance may have read it between our cache check and the lease.
+      if (mode === 'read' && fresh) return fromCache(cached!, false);
+      const remembered = this.#s.failures.recall(sessionId);
+      if (remembered) return await refuse(cached, remembered);
+      const admission = await this.#s.gate.admit();
+      if (admission.kind === 'paused') return await refuse(cached, admission.failure);
+      let result: CallResult = 'skipped';
+      try {
+        const share = mode === 'refresh' ? 'hooks' : shareOf(cached, changedAt);
+        const retryAfterMs = await this.#s.budget.take(share);
+        if (retryAfterMs > 0) {
+          if (cached) return fromCache(cached, true);
+          return { kind: 'budget-exhausted', retryAfterMs };
+        }
+        this.upstreamCalls++;
+        const startedAt = now();
+        let count: number;
+        const controller = this.#track();
+        try {
+          count = await this.#s.source.read(sessionId, { signal: controller.signal });
+          result = 'answered';
+        } catch (error) {
+          // The relay is closing: not Crisp's failure; waiters read themselves (see `finally`).
+          if (controller.signal.aborted) return fallback(cached, { code: 'network' });
+          const failure = toFailure(error);
+          if (failure.code === 'session-not-found') {
+            result = 'answered';
+            published = true;
+            await this.#save(sessionId, null, cached, startedAt);
+            return { kind: 'gone' };
+          }
+          result = { failure };
+          this.#s.failures.remember(sessionId, failure);
+          this.#s.log(
+            `crisp-unread relay: reading ${sessionId} failed: ${failure.code}${failure.status ? ` (${failure.status})` : ''}`,
+          );
+          return await refuse(cached, failure);
+        } finally {
+          this.#controllers.delete(controller);
+        }
+        this.#s.failures.forget(sessionId);
+        published = true;
+        const entry = await this.#save(sessionId, count, cached, startedAt);
+        return fromCache(entry, false);
+      } finally {
+        await admission.done(result);
+      }
     } finally {
       await store.release(lease);
-      // Nothing read (cache, pause, budget, closing): instances waiting on the lease read themselves.
+      // Nothing read (cache, budget, closing): instances waiting on the lease read themselves.
       if (!published) await store.publish({ sessionId, released: true });
     }
   }
@@ -204,11 +251,13 @@ export class CountReader {
     sessionId: string,
     count: number | null,
     cached: CachedCount | undefined,
+    readAt: number,
   ): Promise<CachedCount> {
     const at = this.#s.now();
     const entry: CachedCount = {
       count,
-      readAt: at,
+      // When the call started: a web hook that came in during the call may name a later change.
+      readAt,
       changedAt:
         cached && cached.count === count
           ? cached.changedAt
@@ -244,14 +293,15 @@ export class CountReader {
     controller.signal.addEventListener('abort', () => settle(undefined), { once: true });
     if (controller.signal.aborted) settle(undefined);
     try {
-      const cached = await store.getCount(sessionId);
-      if (mode === 'read' && this.#fresh(cached)) {
-        return { kind: 'outcome', outcome: fromCache(cached, false) };
+      const { cached, fresh } = await this.#look(sessionId);
+      if (mode === 'read' && fresh) {
+        return { kind: 'outcome', outcome: fromCache(cached!, false) };
       }
       // The holder may have finished before we subscribed: its lease is free again then.
       if (await store.acquire(lease, leaseMs)) return 'acquired';
       const message = await published;
       if (message && 'failure' in message) {
+        this.#s.failures.remember(sessionId, message.failure);
         return {
           kind: 'outcome',
           outcome: fallback(await store.getCount(sessionId), message.failure),

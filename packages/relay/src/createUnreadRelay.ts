@@ -1,8 +1,11 @@
-import { crispRest, isSessionId, misconfigured } from '@crisp-unread/core';
+import { crispRest, misconfigured, normalizeSessionId } from '@crisp-unread/core';
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
+import { Budget } from './budget';
 import { CountReader, type ReadOutcome } from './countReader';
+import { economySettings } from './economySettings';
 import { eventStream } from './eventStream';
+import { FailureMemory } from './failureMemory';
 import { FirstReads } from './firstReads';
 import { lazyRelay } from './lazyRelay';
 import { memoryStore } from './memoryStore';
@@ -17,6 +20,7 @@ import type {
   UnreadRelay,
   UnreadRelayOptions,
 } from './types';
+import { UpstreamGate } from './upstreamGate';
 import { Watchers } from './watchers';
 import { mountWebhookRoute } from './webhookRoute';
 
@@ -40,6 +44,9 @@ function positive(name: string, value: unknown, integer = false): number {
   return value;
 }
 
+/** Options with every default filled in: none is optional, none `undefined`. */
+type Defaulted<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
+
 const credentials = [
   ['websiteId', 'CRISP_WEBSITE_ID'],
   ['identifier', 'CRISP_IDENTIFIER'],
@@ -50,13 +57,17 @@ const credentials = [
 function bucket(
   name: string,
   value: RateLimitOptions | false | undefined,
-  defaults: Required<RateLimitOptions>,
-): Required<RateLimitOptions> | false {
+  defaults: Defaulted<RateLimitOptions>,
+): Defaulted<RateLimitOptions> | false {
   if (value === false) return false;
   if (value !== undefined && (typeof value !== 'object' || value === null)) {
     fail(`\`${name}\` must be { burst, perSecond } or false.`);
   }
-  const merged = { ...defaults, ...value };
+  // A field given as `undefined` (an unset environment value) takes its default.
+  const merged = {
+    burst: value?.burst ?? defaults.burst,
+    perSecond: value?.perSecond ?? defaults.perSecond,
+  };
   positive(`${name}.burst`, merged.burst, true);
   positive(`${name}.perSecond`, merged.perSecond);
   return merged;
@@ -90,7 +101,7 @@ function resolveOptions(options: UnreadRelayOptions) {
     rateLimitedPauseMs: 60_000,
     now: Date.now,
     ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
-  } as Required<Omit<UnreadRelayOptions, Unmerged>> & Pick<UnreadRelayOptions, Unmerged>;
+  } as Defaulted<Omit<UnreadRelayOptions, Unmerged>> & Pick<UnreadRelayOptions, Unmerged>;
   positive('ttlMs', settings.ttlMs);
   if (!Number.isInteger(settings.dailyBudget) || settings.dailyBudget < 0) {
     fail('`dailyBudget` must be an integer >= 0.');
@@ -126,6 +137,7 @@ function resolveOptions(options: UnreadRelayOptions) {
   positive('maxStreams', settings.maxStreams, true);
   return {
     ...settings,
+    ...economySettings(settings),
     rateLimit: bucket('rateLimit', settings.rateLimit, { burst: 60, perSecond: 1 }),
     firstReadLimit: bucket('firstReadLimit', settings.firstReadLimit, {
       burst: 20,
@@ -135,6 +147,7 @@ function resolveOptions(options: UnreadRelayOptions) {
       burst: 10,
       perSecond: 0.1,
     }),
+    ...economySettings(settings),
   };
 }
 
@@ -147,7 +160,10 @@ type Unmerged =
   | 'rateLimit'
   | 'firstReadLimit'
   | 'failedSignatureLimit'
-  | 'webhookSecret';
+  | 'webhookSecret'
+  | 'safetyRefreshMs'
+  | 'budgetShares'
+  | 'failureMemoryMs';
 
 /** How long a client refused a stream is told to wait: no stream's end can be foreseen. */
 const streamRetryMs = 30_000;
@@ -248,19 +264,30 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     sink(safe);
   };
   const store: RelayStore = s.store ?? memoryStore({ now: s.now });
-  store.attach?.({ websiteId, log });
+  store.attach?.({ websiteId, log, now: s.now });
   const closing = new AbortController();
+  const budget = new Budget({ store, total: s.dailyBudget, shares: s.shares, now: s.now });
   const reader = new CountReader({
     source,
     store,
-    ttlMs: s.ttlMs,
-    dailyBudget: s.dailyBudget,
+    budget,
+    gate: new UpstreamGate({
+      store,
+      now: s.now,
+      rateLimitedPauseMs: s.rateLimitedPauseMs,
+      outagePauseMs: s.failureMemoryMs,
+    }),
+    failures: new FailureMemory(s.failureMemoryMs, s.now),
+    maxAgeMs: s.maxAgeMs,
     timeoutMs: s.timeoutMs,
-    rateLimitedPauseMs: s.rateLimitedPauseMs,
     now: s.now,
     log,
   });
-  const watchers = new Watchers(reader, store, s.ttlMs, s.now);
+  const watchers = new Watchers(reader, store, {
+    periodMs: s.maxAgeMs,
+    retryMs: s.failureMemoryMs,
+    now: s.now,
+  });
   const limiter = s.rateLimit ? new RateLimiter(s.rateLimit, s.now) : null;
   const firstReads = s.firstReadLimit
     ? new FirstReads(new RateLimiter(s.firstReadLimit, s.now), store)
@@ -302,7 +329,7 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     } catch {
       health = { status: 'degraded', store: 'failing' };
     }
-    return json(200, health);
+    return json(200, { ...health, budget: await budget.report() });
   });
 
   /**
@@ -317,8 +344,8 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
   > => {
     const refused = limited(c);
     if (refused) return refused;
-    const sessionId = c.req.param('sessionId') ?? '';
-    if (!isSessionId(sessionId)) return invalidId();
+    const sessionId = normalizeSessionId(c.req.param('sessionId'));
+    if (sessionId === null) return invalidId();
     const refusedSlot = before();
     if (refusedSlot) return refusedSlot;
     const admitted = (await firstReads?.admit(client(c), sessionId)) ?? (() => {});
@@ -396,9 +423,11 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     failedSignatures: s.failedSignatureLimit
       ? new RateLimiter(s.failedSignatureLimit, s.now)
       : null,
-    refresh: async (sessionId) => {
-      const outcome = await reader.refresh(sessionId);
-      return outcome.kind === 'count' && !outcome.stale ? outcome.entry.count : null;
+    hook: async (sessionId) => {
+      const outcome = await reader.hook(sessionId, watchers.has(sessionId));
+      // Nobody watches or caches it: marked changed, read on the next demand.
+      if (outcome === null) return { count: null, deferred: true };
+      return { count: outcome.kind === 'count' && !outcome.stale ? outcome.entry.count : null };
     },
   });
 

@@ -38,6 +38,8 @@ export function eventStream(c: Context, options: EventStreamOptions): Response {
     (stream) =>
       new Promise<void>((ended) => {
         let lastId = options.first.changedAt;
+        // A stale first count is sent again once read afresh, even unchanged, so the client knows.
+        let sentStale = false;
         let closed = false;
         let heartbeat: ReturnType<typeof setInterval> | undefined;
         let unwatch: (() => void) | undefined;
@@ -75,6 +77,7 @@ export function eventStream(c: Context, options: EventStreamOptions): Response {
         write(`retry: ${options.retryMs}\n\n`);
         if (options.lastEventId !== String(options.first.changedAt)) {
           send(countEvent(options.first, options.stale));
+          sentStale = options.stale;
         }
         heartbeat = setInterval(() => write(': ping\n\n'), options.heartbeatMs);
         options
@@ -84,8 +87,9 @@ export function eventStream(c: Context, options: EventStreamOptions): Response {
               close();
               return;
             }
-            if (entry.changedAt <= lastId) return;
+            if (entry.changedAt < lastId || (entry.changedAt === lastId && !sentStale)) return;
             lastId = entry.changedAt;
+            sentStale = false;
             send(countEvent(entry as CachedCount & { count: number }, false));
           })
           .then(

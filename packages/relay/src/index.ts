@@ -4,11 +4,13 @@ export {
   type RedisClientLike,
   type RedisStoreOptions,
   type RedisSubscriberLike,
-  redisCache,
   redisStore,
 } from './redisStore';
 export { signCrispWebhook, verifyCrispSignature } from './signature';
 export type {
+  BudgetReport,
+  BudgetShareName,
+  BudgetShares,
   CachedCount,
   ConnectionInfo,
   RateLimitOptions,
@@ -16,6 +18,7 @@ export type {
   RelayStats,
   RelayStore,
   RelayStoreContext,
+  ShareReport,
   StoreHealth,
   UnreadCountBody,
   UnreadRelay,

@@ -2,18 +2,20 @@ import type { CachedCount, RelayMessage, RelayStore } from './types';
 
 /** Options of `memoryStore`. */
 export interface MemoryStoreOptions {
-  /** The clock (epoch ms), for tests. Defaults to `Date.now`. */
-  now?: () => number;
+  /** The clock (epoch ms), for tests. Defaults to the relay's `now`, else `Date.now`. */
+  now?: (() => number) | undefined;
   /** Cached sessions kept at most; the oldest are forgotten first. Defaults to `100000`. */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
 }
 
 /** The default `RelayStore`: one process's memory. Expiry is checked on access, no timers. */
 export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
-  const now = options.now ?? Date.now;
+  let clock = options.now;
+  const now = () => (clock ?? Date.now)();
   const maxEntries = options.maxEntries ?? 100_000;
   const counts = new Map<string, { entry: CachedCount; expiresAt: number }>();
   const leases = new Map<string, number>();
+  const marks = new Map<string, { at: number; expiresAt: number }>();
   const budgets = new Map<string, number>();
   const listeners = new Map<string, Set<(message: RelayMessage) => void>>();
   let pausedUntil: number | undefined;
@@ -25,6 +27,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
   };
 
   return {
+    attach(context) {
+      if (options.now === undefined && context.now) clock = context.now;
+    },
     async getCount(sessionId) {
       const cached = counts.get(sessionId);
       if (!cached) return undefined;
@@ -51,15 +56,34 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
     async release(key) {
       leases.delete(key);
     },
-    async takeBudget(day, limit) {
-      const used = budgets.get(day) ?? 0;
+    async takeBudget(counter, limit) {
+      const used = budgets.get(counter) ?? 0;
       if (used >= limit) return false;
-      for (const other of budgets.keys()) if (other !== day) budgets.delete(other);
-      budgets.set(day, used + 1);
+      if (!budgets.has(counter)) {
+        // Counters are `YYYY-MM-DD:<share>`: those of earlier days are done with.
+        const day = counter.slice(0, 10);
+        for (const other of budgets.keys()) if (other.slice(0, 10) < day) budgets.delete(other);
+      }
+      budgets.set(counter, used + 1);
       return true;
     },
-    async budgetUsed(day) {
-      return budgets.get(day) ?? 0;
+    async budgetUsed(counter) {
+      return budgets.get(counter) ?? 0;
+    },
+    async markChanged(sessionId, at, retainMs) {
+      const previous = marks.get(sessionId)?.at ?? 0;
+      marks.delete(sessionId);
+      marks.set(sessionId, { at: Math.max(previous, at), expiresAt: now() + retainMs });
+      while (marks.size > maxEntries) marks.delete(marks.keys().next().value as string);
+    },
+    async getChanged(sessionId) {
+      const mark = marks.get(sessionId);
+      if (!mark) return undefined;
+      if (mark.expiresAt <= now()) {
+        marks.delete(sessionId);
+        return undefined;
+      }
+      return mark.at;
     },
     async getPausedUntil() {
       return pausedUntil;
@@ -90,6 +114,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
     },
     async close() {
       counts.clear();
+      marks.clear();
       leases.clear();
       listeners.clear();
     },

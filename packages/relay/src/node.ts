@@ -6,9 +6,9 @@ import type { UnreadRelay, UnreadRelayOptions } from './types';
 /** Options of `serveUnreadRelay`. */
 export interface ServeOptions {
   /** The TCP port; `0` picks a free one (read it back from `url`). Defaults to `8787`. */
-  port?: number;
+  port?: number | undefined;
   /** The address to listen on. Defaults to `'127.0.0.1'`. */
-  hostname?: string;
+  hostname?: string | undefined;
 }
 
 /** A relay listening on a Node HTTP server. */
@@ -51,7 +51,7 @@ export async function serveUnreadRelay(
         await new Promise<void>((resolve) => {
           const http = server as unknown as {
             close(callback: () => void): void;
-            closeAllConnections?: () => void;
+            closeAllConnections?: (() => void) | undefined;
           };
           http.close(() => resolve());
           http.closeAllConnections?.();
@@ -77,7 +77,8 @@ function trustProxyFromEnv(value: string | undefined): boolean | number {
 /**
  * Relay options from environment variables: `CRISP_WEBSITE_ID`, `CRISP_IDENTIFIER`, `CRISP_KEY`
  * (required), `CRISP_TIER`, `CRISP_API_URL`, `CRISP_WEBHOOK_SECRET`, `RELAY_TTL_MS`,
- * `RELAY_DAILY_BUDGET`, `RELAY_ALLOWED_ORIGINS` (comma-separated, or `*`), `RELAY_BASE_PATH`,
+ * `RELAY_DAILY_BUDGET`, `RELAY_SAFETY_REFRESH_MS`, `RELAY_FAILURE_MEMORY_MS`,
+ * `RELAY_ALLOWED_ORIGINS` (comma-separated, or `*`), `RELAY_BASE_PATH`,
  * `RELAY_TRUST_PROXY` (`1`/`true`, or a number of proxy hops), `RELAY_MAX_STREAMS`,
  * `RELAY_MAX_STREAMS_PER_CLIENT`. Throws `misconfigured` naming the variable for a bad value;
  * `createUnreadRelay(() => relayOptionsFromEnv())` reads them on the first request instead.
@@ -103,6 +104,8 @@ export function relayOptionsFromEnv(
     webhookSecret: env.CRISP_WEBHOOK_SECRET || undefined,
     ttlMs: number('RELAY_TTL_MS'),
     dailyBudget: number('RELAY_DAILY_BUDGET'),
+    safetyRefreshMs: number('RELAY_SAFETY_REFRESH_MS'),
+    failureMemoryMs: number('RELAY_FAILURE_MEMORY_MS'),
     allowedOrigins: !origins
       ? undefined
       : origins === '*'

@@ -1,4 +1,4 @@
-import type { ConnectionInfo, RateLimitOptions } from './types';
+import type { ConnectionInfo } from './types';
 
 /** A token bucket per client, in memory. Full buckets are forgotten when the map grows. */
 export class RateLimiter {
@@ -7,7 +7,7 @@ export class RateLimiter {
   readonly #now: () => number;
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
 
-  constructor(options: Required<RateLimitOptions>, now: () => number) {
+  constructor(options: { burst: number; perSecond: number }, now: () => number) {
     this.#burst = options.burst;
     this.#perMs = options.perSecond / 1000;
     this.#now = now;

@@ -16,6 +16,8 @@ import type {
 export interface RedisClientLike {
   /** ioredis' connection state: commands are only sent while it is `'ready'`. */
   readonly status: string;
+  /** ioredis' options: the store relies on `commandTimeout` when it is set. */
+  readonly options?: { readonly commandTimeout?: number | undefined } | undefined;
   get(key: string): Promise<string | null>;
   set(key: string, value: string, px: 'PX', milliseconds: number): Promise<unknown>;
   set(key: string, value: string, px: 'PX', milliseconds: number, nx: 'NX'): Promise<unknown>;
@@ -55,17 +57,21 @@ export interface RedisStoreOptions {
   /**
    * The connection for pub/sub. Defaults to `client.duplicate()`, which the store owns and closes.
    */
-  subscriber?: RedisSubscriberLike;
+  subscriber?: RedisSubscriberLike | undefined;
   /** The first part of every key and channel: `<prefix>:<websiteId>:…`. Defaults to `'crisp-unread'`. */
-  prefix?: string;
+  prefix?: string | undefined;
   /** The website id of the namespace. Defaults to the relay's (given when the relay starts). */
-  websiteId?: string;
-  /** How long one Redis command may take before the store answers from memory. Defaults to `1000`. */
-  operationTimeoutMs?: number;
+  websiteId?: string | undefined;
+  /**
+   * How long one Redis command may take before the store stops sending commands and answers from
+   * memory until a background PING answers (also the period of that PING). Defaults to the
+   * client's `commandTimeout` (ioredis then enforces it), else `1000`.
+   */
+  operationTimeoutMs?: number | undefined;
   /** Sessions kept in the in-memory fallback cache. Defaults to `100000`. */
-  maxLocalEntries?: number;
-  /** The clock (epoch ms), for tests. Defaults to `Date.now`. */
-  now?: () => number;
+  maxLocalEntries?: number | undefined;
+  /** The clock (epoch ms), for tests. Defaults to the relay's `now`, else `Date.now`. */
+  now?: (() => number) | undefined;
 }
 
 const DOWN: unique symbol = Symbol('redis-down');
@@ -94,8 +100,8 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
-// Keeps the later of two pauses.
-const pauseScript = `
+// Keeps the later of two times (Crisp's pause, a session's web hook mark).
+const keepLaterScript = `
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
 return 1
@@ -142,16 +148,19 @@ function readMessage(value: unknown): RelayMessage | null {
 
 /**
  * A `RelayStore` in Redis, shared by every relay instance that uses the same Redis and website:
- * cached counts with their TTL, the single-flight lease of each session (`SET NX PX`), the daily
- * budget as one counter per UTC day (a Lua script, so concurrent instances never pass the limit),
- * and one pub/sub channel per website that carries fresh counts to every instance's streams.
+ * cached counts (kept a week, so a restart reads nothing again), web hook marks, the single-flight
+ * lease of each session (`SET NX PX`), the daily budget as one counter per UTC day and share (a
+ * Lua script, so concurrent instances never pass the limit), and one pub/sub channel per website
+ * that carries fresh counts to every instance's streams.
  *
- * When Redis cannot be reached the store never throws: it answers from this instance's memory
- * (the cache, leases, pub/sub, and a budget that is then per instance) and reports `degraded` to
- * `GET /healthz`; when the client reconnects it uses Redis again and subscribes again.
+ * When Redis cannot be reached, or a command times out, the store never throws nor waits again:
+ * it answers from this instance's memory (the cache, leases, pub/sub, and a budget that is then
+ * per instance) and reports `degraded` to `GET /healthz` until the client reconnects or a
+ * background PING answers; then it uses Redis again (and subscribes again).
  *
- * Keys: `<prefix>:<websiteId>:count:<sessionId>`, `…:lease:read:<sessionId>`,
- * `…:lease:hook:<signature>`, `…:budget:<YYYY-MM-DD>`, `…:paused`; channel `…:events`.
+ * Keys: `<prefix>:<websiteId>:count:<sessionId>`, `…:changed:<sessionId>`,
+ * `…:lease:read:<sessionId>`, `…:lease:hook:<signature>`, `…:budget:<YYYY-MM-DD>:<share>`,
+ * `…:paused`; channel `…:events`.
  * Nothing secret is stored (no key, no web hook secret).
  */
 export function redisStore(options: RedisStoreOptions): RelayStore {
@@ -170,11 +179,15 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
   if (typeof prefix !== 'string' || !/^[\w.:-]{1,64}$/.test(prefix)) {
     misconfigured('`prefix` must be 1 to 64 letters, digits, `_`, `.`, `:` or `-`.');
   }
-  const timeoutMs = options.operationTimeoutMs ?? 1000;
+  // ioredis's own deadline when the client has one; the store's timer otherwise.
+  const commandTimeout = client.options?.commandTimeout;
+  const ownDeadline = !(typeof commandTimeout === 'number' && commandTimeout > 0);
+  const timeoutMs = options.operationTimeoutMs ?? (ownDeadline ? 1000 : commandTimeout);
   if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
     misconfigured('`operationTimeoutMs` must be a positive number.');
   }
-  const now = options.now ?? Date.now;
+  let clock = options.now;
+  const now = () => (clock ?? Date.now)();
   const local = memoryStore({ now, maxEntries: options.maxLocalEntries ?? 100_000 });
   const instance = randomId();
   const owned = new Map<string, { token: string; inRedis: boolean; expiresAt: number }>();
@@ -183,7 +196,9 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
   let websiteId = options.websiteId?.toLowerCase();
   let log: (line: string) => void = () => {};
   let closed = false;
-  let failing = false;
+  // A command timed out or failed: no command is sent until a background PING answers.
+  let suspended = false;
+  let probe: ReturnType<typeof setTimeout> | undefined;
   let subscribed = false;
   let subscription: Promise<void> | null = null;
   let subscriber: RedisSubscriberLike | undefined;
@@ -199,7 +214,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
   const healthy = () =>
     !closed &&
     client.status === 'ready' &&
-    !failing &&
+    !suspended &&
     subscribed &&
     subscriber?.status === 'ready';
 
@@ -219,29 +234,56 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     reported = state;
   };
 
-  /** Runs one command when the client is ready, within the timeout; `DOWN` otherwise. */
+  /** `run()` within the deadline: ioredis's `commandTimeout`, or the store's own timer. */
+  async function withDeadline<T>(run: () => Promise<T>): Promise<T> {
+    if (!ownDeadline) return run();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const command = Promise.resolve().then(run);
+    command.catch(() => undefined);
+    try {
+      return await Promise.race([
+        command,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('Redis command timed out')), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Stops sending commands and PINGs in the background until Redis answers again. */
+  const suspend = () => {
+    suspended = true;
+    if (probe !== undefined || closed) return;
+    probe = setTimeout(async () => {
+      try {
+        if (client.status === 'ready') {
+          await withDeadline(() => client.ping());
+          suspended = false;
+          flushBudgets().catch(() => undefined);
+        }
+      } catch {
+        // Still hanging or failing: the next PING decides.
+      }
+      probe = undefined;
+      if (suspended) suspend();
+      report();
+    }, timeoutMs);
+  };
+
+  /** Runs one command when Redis is usable, within the deadline; `DOWN` otherwise. */
   async function attempt<T>(run: () => Promise<T>): Promise<T | Down> {
-    if (closed || client.status !== 'ready') {
+    if (closed || suspended || client.status !== 'ready') {
       report();
       return DOWN;
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const command = Promise.resolve().then(run);
-      command.catch(() => undefined);
-      const result = await Promise.race([
-        command,
-        new Promise<Down>((resolve) => {
-          timer = setTimeout(() => resolve(DOWN), timeoutMs);
-        }),
-      ]);
-      failing = result === DOWN;
-      return result;
+      return await withDeadline(run);
     } catch {
-      failing = true;
+      suspend();
       return DOWN;
     } finally {
-      clearTimeout(timer);
       report();
     }
   }
@@ -289,8 +331,12 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     report();
   };
   const onClientReady = () => {
-    failing = false;
+    // A new connection: whatever hung was on the old one.
+    suspended = false;
+    clearTimeout(probe);
+    probe = undefined;
     report();
+    flushBudgets().catch(() => undefined);
   };
   const onClientClose = () => report();
   const onError = () => {
@@ -326,15 +372,32 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     clearTimeout(timer);
   };
 
-  const budgetOf = (day: string) => {
-    let budget = budgets.get(day);
+  const budgetOf = (counter: string) => {
+    let budget = budgets.get(counter);
     if (!budget) {
       budget = { seen: 0, pending: 0 };
-      for (const other of budgets.keys()) if (other < day) budgets.delete(other);
-      budgets.set(day, budget);
+      // Counters are `YYYY-MM-DD:<share>`: those of earlier days are done with.
+      const day = counter.slice(0, 10);
+      for (const other of budgets.keys()) if (other.slice(0, 10) < day) budgets.delete(other);
+      budgets.set(counter, budget);
     }
     return budget;
   };
+
+  /** Adds what this instance counted while Redis was away to the shared counters (limit 0). */
+  async function flushBudgets(): Promise<void> {
+    for (const [counter, budget] of budgets) {
+      const pending = budget.pending;
+      if (pending === 0) continue;
+      const key = `${namespace()}budget:${counter}`;
+      const result = await attempt(() =>
+        client.eval(takeBudgetScript, 1, key, 0, budget.seen, pending, budgetKeepMs),
+      );
+      if (!Array.isArray(result)) return;
+      budget.pending -= pending;
+      budget.seen = Math.max(budget.seen, Number(result[1]) || 0);
+    }
+  }
 
   const sweepOwned = () => {
     if (owned.size < 1000) return;
@@ -350,6 +413,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
       }
       websiteId = id;
       log = context.log;
+      if (options.now === undefined && context.now) clock = context.now;
       start();
     },
 
@@ -405,10 +469,10 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
       await attempt(() => client.eval(releaseScript, 1, redisKey, lease.token));
     },
 
-    async takeBudget(day, limit) {
-      const budget = budgetOf(day);
+    async takeBudget(counter, limit) {
+      const budget = budgetOf(counter);
       const pending = budget.pending;
-      const key = `${namespace()}budget:${day}`;
+      const key = `${namespace()}budget:${counter}`;
       const result = await attempt(() =>
         client.eval(takeBudgetScript, 1, key, limit, budget.seen, pending, budgetKeepMs),
       );
@@ -423,12 +487,28 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
       return true;
     },
 
-    async budgetUsed(day) {
-      const budget = budgetOf(day);
-      const key = `${namespace()}budget:${day}`;
+    async budgetUsed(counter) {
+      const budget = budgetOf(counter);
+      const key = `${namespace()}budget:${counter}`;
       const text = await attempt(() => client.get(key));
       const stored = typeof text === 'string' ? Number(text) || 0 : 0;
       return Math.max(stored, budget.seen) + budget.pending;
+    },
+
+    async markChanged(sessionId, at, retainMs) {
+      await local.markChanged(sessionId, at, retainMs);
+      const key = `${namespace()}changed:${sessionId}`;
+      const ms = Math.max(1, Math.ceil(retainMs));
+      await attempt(() => client.eval(keepLaterScript, 1, key, at, ms));
+    },
+
+    async getChanged(sessionId) {
+      const key = `${namespace()}changed:${sessionId}`;
+      const text = await attempt(() => client.get(key));
+      const shared = typeof text === 'string' ? Number(text) || 0 : 0;
+      const mine = (await local.getChanged(sessionId)) ?? 0;
+      const at = Math.max(shared, mine);
+      return at > 0 ? at : undefined;
     },
 
     async getPausedUntil() {
@@ -444,7 +524,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
       const ms = Math.ceil(until - now());
       if (ms <= 0) return;
       const key = `${namespace()}paused`;
-      await attempt(() => client.eval(pauseScript, 1, key, until, ms));
+      await attempt(() => client.eval(keepLaterScript, 1, key, until, ms));
     },
 
     async publish(message) {
@@ -462,13 +542,18 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     },
 
     async health(): Promise<StoreHealth> {
-      if (client.status === 'ready' && !closed) await attempt(() => client.ping());
+      // Answers at once: a PING in the background shows a hang in the next answer.
+      if (!closed && !suspended && client.status === 'ready') {
+        attempt(() => client.ping()).catch(() => undefined);
+      }
       return healthy() ? { status: 'ok' } : { status: 'degraded', redis: 'unreachable' };
     },
 
     async close() {
       if (closed) return;
       closed = true;
+      clearTimeout(probe);
+      probe = undefined;
       owned.clear();
       await local.close?.();
       client.removeListener('error', onError);
@@ -480,14 +565,12 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
       own.removeListener('ready', onSubscriberReady);
       own.removeListener('close', onSubscriberClose);
       own.removeListener('end', onSubscriberClose);
-      if (!ownsSubscriber) return;
-      await quitRedis(own, timeoutMs);
+      // A subscriber we own keeps the listener until it has quit: it may still report an error.
+      if (ownsSubscriber) await quitRedis(own, timeoutMs);
+      own.removeListener('error', onError);
     },
   };
 }
-
-/** `redisStore` under the name the issue used. */
-export const redisCache = redisStore;
 
 /** Quits an ioredis connection politely, or drops it when QUIT takes longer than `timeoutMs`. */
 export async function quitRedis(

@@ -52,12 +52,20 @@ export interface RelayStore {
   /** Gives a lease back early. */
   release(key: string): Promise<void>;
   /**
-   * Counts one upstream call against `day` (a UTC date, `YYYY-MM-DD`) if fewer than `limit`
-   * were counted: `true` when counted. Must be atomic across instances.
+   * Counts one upstream call against `counter` if fewer than `limit` were counted: `true` when
+   * counted. Must be atomic across instances. A counter is a UTC date and a budget share,
+   * `YYYY-MM-DD:<share>` (e.g. `2026-01-15:hooks`); counters of earlier days may be forgotten.
    */
-  takeBudget(day: string, limit: number): Promise<boolean>;
-  /** How many upstream calls were counted against `day`. */
-  budgetUsed(day: string): Promise<number>;
+  takeBudget(counter: string, limit: number): Promise<boolean>;
+  /** How many upstream calls were counted against `counter`. */
+  budgetUsed(counter: string): Promise<number>;
+  /**
+   * Records that a web hook said the session's conversation changed at `at` (epoch ms); the store
+   * may forget it after `retainMs`. A count read before `at` is outdated.
+   */
+  markChanged(sessionId: string, at: number, retainMs: number): Promise<void>;
+  /** When a web hook last said the session changed (epoch ms), or `undefined`. */
+  getChanged(sessionId: string): Promise<number | undefined>;
   /** Until when (epoch ms) Crisp asked not to be called (Retry-After), or `undefined`. */
   getPausedUntil(): Promise<number | undefined>;
   /** Records Crisp's Retry-After. */
@@ -80,12 +88,51 @@ export interface RelayStore {
   close?(): Promise<void>;
 }
 
+/** The parts of `dailyBudget` (see `UnreadRelayOptions.budgetShares`). */
+export type BudgetShareName = 'hooks' | 'firstReads' | 'safety';
+
+/** Fractions of `dailyBudget`, adding up to 1. */
+export interface BudgetShares {
+  /** Re-reads after a web hook said a watched, cached or marked session changed. */
+  readonly hooks: number;
+  /**
+   * First reads of sessions the relay never read (nor heard of from a web hook), and re-reads of
+   * ids Crisp said do not exist.
+   */
+  readonly firstReads: number;
+  /** Safety re-reads of watched sessions (web hooks may be lost) and TTL refreshes. */
+  readonly safety: number;
+}
+
+/** One budget share's figures today (`GET /healthz`). */
+export interface ShareReport {
+  /** Calls this share may make today. */
+  readonly limit: number;
+  /** Calls it made today (every instance sharing the store). */
+  readonly spent: number;
+  /** `limit - spent`. */
+  readonly remaining: number;
+  /** What it may have spent by now under the pacing rule (`spent` stops there). */
+  readonly allowance: number;
+}
+
+/** The daily budget's state (`GET /healthz`'s `budget`). */
+export interface BudgetReport {
+  /** The UTC day, `YYYY-MM-DD`. */
+  readonly day: string;
+  /** `dailyBudget`. */
+  readonly total: number;
+  readonly shares: Readonly<Record<BudgetShareName, ShareReport>>;
+}
+
 /** What `createUnreadRelay` tells its store (`RelayStore.attach`). */
 export interface RelayStoreContext {
   /** The relay's Crisp website id, lower-cased. */
   readonly websiteId: string;
   /** The relay's log (never given a secret). */
   readonly log: (line: string) => void;
+  /** The relay's clock (its `now` option), for a store that was not given one. */
+  readonly now?: (() => number) | undefined;
 }
 
 /** A store's health: `ok`, or degraded with secret-free details (e.g. `{ redis: 'unreachable' }`). */
@@ -96,9 +143,9 @@ export type StoreHealth =
 /** The per-client token bucket. */
 export interface RateLimitOptions {
   /** Requests a client may make at once. Defaults to `60`. */
-  burst?: number;
+  burst?: number | undefined;
   /** Tokens given back per second. Defaults to `1`. */
-  perSecond?: number;
+  perSecond?: number | undefined;
 }
 
 /** What the relay knows about a request's connection, where the runtime says. */
@@ -116,33 +163,54 @@ export interface UnreadRelayOptions {
   /** The REST token key. A secret: it never appears in a response or a log line. Required. */
   key: string;
   /** Sent as `X-Crisp-Tier`. Defaults to `'plugin'`. */
-  tier?: CrispTier;
+  tier?: CrispTier | undefined;
   /** Crisp's API origin (the emulator's URL in tests). Defaults to `https://api.crisp.chat`. */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /**
-   * How long a count read from Crisp is served without reading again, and the refresh period of
-   * streamed sessions. With web hooks configured it can be long. Defaults to `15000`.
+   * Without web hooks (`webhookSecret` unset): how long a count read from Crisp is served as
+   * fresh, and the refresh period of streamed sessions. With web hooks a count stays fresh until
+   * a hook says it changed, and `safetyRefreshMs` applies instead. Defaults to `15000`.
    */
-  ttlMs?: number;
-  /** Upstream calls allowed per UTC day, never exceeded. Defaults to `5000`. */
-  dailyBudget?: number;
+  ttlMs?: number | undefined;
+  /**
+   * With web hooks configured: the age at which a count is read again even though no hook said
+   * it changed (hooks can be lost), and the period of that safety re-read for streamed sessions.
+   * Spent from the `safety` share, so it may happen less often. Defaults to `900000` (15 minutes).
+   */
+  safetyRefreshMs?: number | undefined;
+  /** Upstream calls allowed per UTC day in all, never exceeded. Defaults to `5000`. */
+  dailyBudget?: number | undefined;
+  /**
+   * How `dailyBudget` is split, as fractions adding up to 1. Each share is paced over the UTC day
+   * (see the README) and one share running out never stops another: a flood of unknown ids
+   * spends `firstReads` only. Without web hooks the `hooks` fraction goes to `safety`.
+   * Defaults to `{ hooks: 0.45, firstReads: 0.45, safety: 0.1 }`.
+   */
+  budgetShares?: BudgetShares | undefined;
+  /**
+   * After a failed read of a session, how long its cached count (`stale: true`) or the error is
+   * answered without calling Crisp again; also how long upstream calls pause after repeated
+   * server failures or timeouts across sessions (then one probe call decides). Defaults to
+   * `30000`.
+   */
+  failureMemoryMs?: number | undefined;
   /** The Crisp web hook secret; without it `POST /webhooks/crisp` answers 404. Defaults to none. */
-  webhookSecret?: string;
+  webhookSecret?: string | undefined;
   /** How old a web hook's timestamp may be. Defaults to `300000` (5 minutes). */
-  webhookToleranceMs?: number;
+  webhookToleranceMs?: number | undefined;
   /** The largest web hook body accepted, in bytes. Defaults to `65536`. */
-  maxWebhookBytes?: number;
+  maxWebhookBytes?: number | undefined;
   /**
    * Origins allowed to call the relay from a browser (`https://shop.example`), or `'*'`.
    * Defaults to `[]` (no CORS headers: same-origin pages only).
    */
-  allowedOrigins?: readonly string[] | '*';
+  allowedOrigins?: readonly string[] | '*' | undefined;
   /** A path prefix for every route, e.g. `'/api/crisp-unread'`. Defaults to `''`. */
-  basePath?: string;
+  basePath?: string | undefined;
   /** The shared state. Defaults to `memoryStore()`. */
-  store?: RelayStore;
+  store?: RelayStore | undefined;
   /** The per-client rate limit, or `false` for none. Defaults to `{ burst: 60, perSecond: 1 }`. */
-  rateLimit?: RateLimitOptions | false;
+  rateLimit?: RateLimitOptions | false | undefined;
   /**
    * A second, smaller bucket per client, taken only by reads of a session the store holds no
    * count for (each such read costs an upstream call and a unit of the daily budget): a client
@@ -172,27 +240,27 @@ export interface UnreadRelayOptions {
    * the client and can be anything); a number `N` takes the N-th entry from the right, for `N`
    * trusted proxies in a row (`true` is `1`). Defaults to `false`.
    */
-  trustProxy?: boolean | number;
+  trustProxy?: boolean | number | undefined;
   /**
    * Names the client a request comes from, for every per-client limit. Defaults to the
    * `X-Forwarded-For` entry `trustProxy` picks, else the connection address where the runtime
    * gives it, else one bucket shared by everyone.
    */
-  clientId?: (request: Request, connection: ConnectionInfo) => string;
+  clientId?: ((request: Request, connection: ConnectionInfo) => string) | undefined;
   /** SSE heartbeat comment period. Defaults to `15000`. */
-  heartbeatMs?: number;
+  heartbeatMs?: number | undefined;
   /** The reconnection delay SSE clients are told (`retry:`). Defaults to `3000`. */
-  sseRetryMs?: number;
+  sseRetryMs?: number | undefined;
   /** Deadline of each upstream request. Defaults to `10000`. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** How long Crisp is left alone after a 429/420 without `Retry-After`. Defaults to `60000`. */
-  rateLimitedPauseMs?: number;
+  rateLimitedPauseMs?: number | undefined;
   /** The clock (epoch ms), for tests. Defaults to `Date.now`. */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /** The `fetch` for upstream calls. Defaults to the global one. */
-  fetch?: FetchLike;
+  fetch?: FetchLike | undefined;
   /** Where the relay logs (never a secret). Defaults to `console.warn`-based; `false` for silence. */
-  log?: ((line: string) => void) | false;
+  log?: ((line: string) => void) | false | undefined;
 }
 
 /** What `GET /sessions/{id}/unread` answers. */

@@ -8,27 +8,39 @@ interface Watched {
   closed: boolean;
 }
 
+export interface WatchersSettings {
+  /** The refresh period: `safetyRefreshMs` with web hooks, else `ttlMs`. */
+  periodMs: number;
+  /** The next try after a refresh that brought no fresh count (budget, pause, failure). */
+  retryMs: number;
+  now: () => number;
+}
+
 /**
  * The sessions this instance streams: one store subscription and one refresh timer per session,
- * whatever the number of streams. The refresh reads through the cache, so with several instances
- * (or web hooks) Crisp is still read once per session per TTL.
+ * whatever the number of streams. The refresh reads through the cache (a count fresh from a web
+ * hook's re-read or another instance is not read again), and its calls are spent from the safety
+ * share, so they stop when that share is paced out.
  */
 export class Watchers {
   readonly #sessions = new Map<string, Watched>();
   readonly #reader: CountReader;
   readonly #store: RelayStore;
-  readonly #ttlMs: number;
-  readonly #now: () => number;
+  readonly #s: WatchersSettings;
 
-  constructor(reader: CountReader, store: RelayStore, ttlMs: number, now: () => number) {
+  constructor(reader: CountReader, store: RelayStore, settings: WatchersSettings) {
     this.#reader = reader;
     this.#store = store;
-    this.#ttlMs = ttlMs;
-    this.#now = now;
+    this.#s = settings;
   }
 
   get size(): number {
     return this.#sessions.size;
+  }
+
+  /** Whether this instance streams the session. */
+  has(sessionId: string): boolean {
+    return this.#sessions.has(sessionId);
   }
 
   async add(sessionId: string, listener: (entry: CachedCount) => void): Promise<() => void> {
@@ -46,7 +58,7 @@ export class Watchers {
       };
       watched = created;
       this.#sessions.set(sessionId, created);
-      this.#schedule(sessionId, created, this.#ttlMs);
+      this.#schedule(sessionId, created, this.#s.periodMs);
     }
     watched.listeners.add(listener);
     await watched.unsubscribe;
@@ -72,20 +84,22 @@ export class Watchers {
   #schedule(sessionId: string, watched: Watched, delayMs: number): void {
     watched.timer = setTimeout(() => {
       watched.timer = undefined;
-      this.#reader.read(sessionId).then(
+      const { periodMs, retryMs, now } = this.#s;
+      const retry = Math.min(periodMs, retryMs);
+      this.#reader.current(sessionId).then(
         (outcome) => {
           if (watched.closed) return;
           const readAt =
             outcome.kind === 'count' && !outcome.stale ? outcome.entry.readAt : undefined;
-          const due = readAt === undefined ? this.#ttlMs : readAt + this.#ttlMs - this.#now();
+          const due = readAt === undefined ? retry : readAt + periodMs - now();
           this.#schedule(
             sessionId,
             watched,
-            Math.min(this.#ttlMs, Math.max(due, Math.min(250, this.#ttlMs))),
+            Math.min(periodMs, Math.max(due, Math.min(250, periodMs))),
           );
         },
         () => {
-          if (!watched.closed) this.#schedule(sessionId, watched, this.#ttlMs);
+          if (!watched.closed) this.#schedule(sessionId, watched, retry);
         },
       );
     }, delayMs);

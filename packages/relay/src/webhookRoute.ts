@@ -1,4 +1,4 @@
-import { isSessionId } from '@crisp-unread/core';
+import { normalizeSessionId } from '@crisp-unread/core';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { RateLimiter } from './rateLimiter';
@@ -31,8 +31,11 @@ export interface WebhookRouteSettings {
   client(c: Context<RelayEnv>): string;
   /** Takes a token for each failed signature, per client; `null` for no limit. */
   failedSignatures: RateLimiter | null;
-  /** Re-reads one session: its fresh count, or `null`. */
-  refresh(sessionId: string): Promise<number | null>;
+  /**
+   * Tells the economy a session's conversation changed: its fresh count, `null` when it could not
+   * be read afresh, or `deferred` when nobody watches or caches it (read on the next demand).
+   */
+  hook(sessionId: string): Promise<{ count: number | null; deferred?: true }>;
 }
 
 // Crisp's hooks nest three levels deep; the limit only keeps JSON.stringify's recursion short.
@@ -108,8 +111,9 @@ export function mountWebhookRoute(routes: Hono<RelayEnv>, s: WebhookRouteSetting
         return json(200, { ok: true, ignored: 'website' });
       }
       if (!countEvents.has(hook.event)) return json(200, { ok: true, ignored: 'event' });
-      if (!isSessionId(hook.sessionId)) return json(200, { ok: true, ignored: 'session' });
-      return json(200, { ok: true, count: await s.refresh(hook.sessionId) });
+      const sessionId = normalizeSessionId(hook.sessionId);
+      if (sessionId === null) return json(200, { ok: true, ignored: 'session' });
+      return json(200, { ok: true, ...(await s.hook(sessionId)) });
     },
   );
 }

@@ -89,14 +89,14 @@ export interface EmulatedWebsite {
 /** Options of `CrispEmulator.createSession`. */
 export interface CreateSessionOptions {
   /** The session id, `session_` and a UUID. Defaults to a random one. */
-  sessionId?: string;
+  sessionId?: string | undefined;
   /** The visitor's initial unread count (`data.unread.visitor`). Defaults to `0`. */
-  unread?: number;
+  unread?: number | undefined;
   /**
    * Serve the conversation without an `unread` object, as Crisp may. The first
    * `operatorSends` or `visitorSends` creates it. Defaults to `false`.
    */
-  omitUnread?: boolean;
+  omitUnread?: boolean | undefined;
 }
 
 /** A failure the emulator answers with instead of the normal answer. */
@@ -104,14 +104,14 @@ export type Fault =
   /** Wait `ms` milliseconds, then answer normally. */
   | { type: 'latency'; ms: number }
   /** A Crisp JSON error envelope `{"error":true,"reason":"server_error","data":{}}`; status defaults to 500. */
-  | { type: 'server-error'; status?: number }
+  | { type: 'server-error'; status?: number | undefined }
   /**
    * The rate-limited fixture body; status defaults to 429. A numeric `retryAfter` is sent as
    * `Retry-After: <seconds>`, a string verbatim (for example an HTTP date).
    */
-  | { type: 'rate-limit'; status?: 420 | 429; retryAfter?: number | string }
+  | { type: 'rate-limit'; status?: 420 | 429 | undefined; retryAfter?: number | string | undefined }
   /** The `error-502.html` fixture as `text/html`; status defaults to 502. */
-  | { type: 'html'; status?: number }
+  | { type: 'html'; status?: number | undefined }
   /** HTTP 200, `application/json`, the first half of a valid conversation body. */
   | { type: 'truncated-json' }
   /** Destroy the socket without answering. */
@@ -119,7 +119,7 @@ export type Fault =
   /** Never answer (until `close()`). */
   | { type: 'hang' }
   /** Answer with this exact JSON; status defaults to 200. */
-  | { type: 'body'; status?: number; body: unknown };
+  | { type: 'body'; status?: number | undefined; body: unknown };
 
 /** Which API requests a fault applies to, and how many times. */
 export interface FaultOptions {

@@ -26,6 +26,8 @@ export interface UseUnreadReturn {
   readonly error: Readonly<Ref<UnreadError | null>>;
   /** `true` while the first read of the session is pending. */
   readonly isLoading: Readonly<Ref<boolean>>;
+  /** `true` while the count shown is one the source could not refresh (see `UnreadState.stale`). */
+  readonly stale: Readonly<Ref<boolean>>;
   /** Reads now (see `UnreadStore.refresh`); resolves at once without a store. */
   refresh(): Promise<void>;
 }
@@ -36,6 +38,7 @@ const noStore: UnreadState = {
   error: null,
   sessionId: null,
   updatedAt: null,
+  stale: false,
 };
 
 /**
@@ -56,10 +59,12 @@ export function useUnread(store?: MaybeRefOrGetter<UnreadStore | null>): UseUnre
   const count = shallowRef<number | null>(null);
   const status = shallowRef<UnreadStatus>('idle');
   const error = shallowRef<UnreadError | null>(null);
+  const stale = shallowRef(false);
   const sync = (state: UnreadState) => {
     count.value = state.count;
     status.value = state.status;
     error.value = state.error;
+    stale.value = state.stale;
   };
   sync(target()?.getSnapshot() ?? noStore);
 
@@ -86,6 +91,7 @@ export function useUnread(store?: MaybeRefOrGetter<UnreadStore | null>): UseUnre
     status: shallowReadonly(status),
     error: shallowReadonly(error),
     isLoading: computed(() => status.value === 'loading'),
+    stale: shallowReadonly(stale),
     refresh: () => target()?.refresh() ?? Promise.resolve(),
   };
 }

@@ -463,25 +463,69 @@ describe('crossTab', () => {
     old.close();
   });
 
+  it("applies another tab's newer state and error, sent as named messages", async () => {
+    const source = conversation(1);
+    const tab = openTab(source);
+    await settle();
+    const other = new FakeChannel(`crisp-unread:3:${JSON.stringify(tab.store.queryKey)}`);
+    const at = Date.now() + 1000;
+    other.postMessage({
+      type: 'state',
+      from: 1,
+      state: { data: { count: 6, stale: true }, dataUpdatedAt: at, errorUpdatedAt: 0 },
+    });
+    await settle();
+    expect(tab.state()).toMatchObject({ count: 6, stale: true, status: 'ready', updatedAt: at });
+    other.postMessage({
+      type: 'state',
+      from: 1,
+      state: {
+        data: { count: 6, stale: true },
+        dataUpdatedAt: at,
+        errorUpdatedAt: at + 1,
+        error: { code: 'server', message: 'The server failed.', status: 503 },
+      },
+    });
+    await settle();
+    expect(tab.state()).toMatchObject({ count: 6, status: 'error' });
+    expect(tab.state().error).toMatchObject({ code: 'server', status: 503 });
+    expect(isUnreadError(tab.state().error)).toBe(true);
+    other.close();
+  });
+
   it('ignores messages it does not understand', async () => {
     const source = conversation(1);
     const tab = openTab(source);
     await settle();
-    const stranger = new FakeChannel(`crisp-unread:2:${JSON.stringify(tab.store.queryKey)}`);
+    const stranger = new FakeChannel(`crisp-unread:3:${JSON.stringify(tab.store.queryKey)}`);
     for (const junk of [
       null,
       'hello',
-      { type: 'state', from: 'x', state: { status: 'success', data: -1, dataUpdatedAt: 9e15 } },
-      { type: 'state', from: 'x', state: { status: 'error', dataUpdatedAt: 0, errorUpdatedAt: 1 } },
-      { type: 'leader', from: 'x' },
-      { type: 'nonsense', from: 'x' },
-      // The current format, malformed: a negative count, a timestamp as text, an error without code.
-      { type: 's', from: 1, body: { data: -1, dataUpdatedAt: 9e15, errorUpdatedAt: 0 } },
-      { type: 's', from: 1, body: { data: 5, dataUpdatedAt: '9e15', errorUpdatedAt: 0 } },
-      { type: 's', from: 1, body: { dataUpdatedAt: 0, errorUpdatedAt: 9e15, error: {} } },
-      { type: 's', from: 1, body: null },
-      { type: 'l', from: 1, body: 'hidden' },
-      { type: 'l', body: false },
+      // The second protocol's one-letter messages.
+      { type: 's', from: 1, body: { data: 5, dataUpdatedAt: 9e15, errorUpdatedAt: 0 } },
+      { type: 'l', from: 1, body: false },
+      // The current format, malformed: a negative count, a timestamp as text, an error without
+      // code, a count that is not a reading, no state, a leader without visibility or sender.
+      {
+        type: 'state',
+        from: 1,
+        state: { data: { count: -1, stale: false }, dataUpdatedAt: 9e15, errorUpdatedAt: 0 },
+      },
+      {
+        type: 'state',
+        from: 1,
+        state: { data: { count: 5, stale: false }, dataUpdatedAt: '9e15', errorUpdatedAt: 0 },
+      },
+      { type: 'state', from: 1, state: { dataUpdatedAt: 0, errorUpdatedAt: 9e15, error: {} } },
+      {
+        type: 'state',
+        from: 1,
+        state: { data: { count: 5, stale: 'no' }, dataUpdatedAt: 9e15, errorUpdatedAt: 0 },
+      },
+      { type: 'state', from: 1, state: null },
+      { type: 'leader', from: 1, visible: 'hidden' },
+      { type: 'leader', visible: false },
+      { type: 'nonsense', from: 1 },
     ]) {
       stranger.postMessage(junk);
     }

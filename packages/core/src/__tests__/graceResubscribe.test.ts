@@ -40,7 +40,7 @@ describe('a re-subscribe within the grace delay', () => {
       source.last().resolve(7);
       await vi.advanceTimersByTimeAsync(0);
       // The read is over and cached while the store is still working (grace delay).
-      expect(client.getQueryData(store.queryKey!)).toBe(7);
+      expect(client.getQueryData(store.queryKey!)).toEqual({ count: 7, stale: false });
 
       const states: UnreadState[] = [];
       const second = store.state$.subscribe((state) => states.push(state));

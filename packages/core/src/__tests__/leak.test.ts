@@ -61,7 +61,7 @@ describe('subscription leaks (fake timers)', () => {
     // (The snapshot is not checked here: see graceResubscribe.test.ts for a stale-state bug.)
     expect(client.getQueryCache().hasListeners()).toBe(true);
     expect(focusManager.hasListeners()).toBe(true);
-    expect(client.getQueryData(store.queryKey!)).toBe(2);
+    expect(client.getQueryData(store.queryKey!)).toEqual({ count: 2, stale: false });
     await vi.advanceTimersByTimeAsync(graceMs + gcTimeMs + 10);
     expectAtRest();
     expect(source.calls.length).toBeGreaterThanOrEqual(1);
@@ -76,7 +76,7 @@ describe('subscription leaks (fake timers)', () => {
       await vi.advanceTimersByTimeAsync(0);
     }
     expect(client.getQueryCache().hasListeners()).toBe(true);
-    expect(client.getQueryData(stores[0]!.queryKey!)).toBe(4);
+    expect(client.getQueryData(stores[0]!.queryKey!)).toEqual({ count: 4, stale: false });
     await vi.advanceTimersByTimeAsync(graceMs + gcTimeMs + 10);
     expectAtRest();
     expect(source.calls.length).toBeGreaterThanOrEqual(1);

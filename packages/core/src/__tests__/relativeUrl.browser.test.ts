@@ -12,7 +12,10 @@ describe('crispRelay in a page', () => {
     const source = crispRelay({ url: '/api/crisp-unread/', fetch });
     const resolved = new URL('/api/crisp-unread', window.location.href).href;
     expect(source).toMatchObject({ available: true, url: resolved, scope: resolved });
-    expect(await source.read(sessionId, { signal: new AbortController().signal })).toBe(4);
+    expect(await source.read(sessionId, { signal: new AbortController().signal })).toEqual({
+      count: 4,
+      stale: false,
+    });
     expect(fetch.mock.calls[0]![0]).toBe(`${resolved}/sessions/${sessionId}/unread`);
   });
 

@@ -68,7 +68,7 @@ describe('a server render', () => {
     const source = crispRelay({ url: '/api/crisp-unread' });
     const error = await rejection(source.read(sessionId, { signal: new AbortController().signal }));
     expect(error.code).toBe('misconfigured');
-    expect(error.message).toMatch(/relative.*no page/);
+    expect(error.message).toMatch(/`url` must be absolute outside a page/);
   });
 
   it('still refuses a relative URL with a query, a hash or credentials', () => {

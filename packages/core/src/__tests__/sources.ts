@@ -35,7 +35,7 @@ type Answer = number | UnreadError | ((sessionId: string) => number | UnreadErro
 /** A source that answers at once from a script; the last answer repeats. */
 export function scriptedSource(
   ...answers: Answer[]
-): UnreadSource & { calls: string[]; marks: string[]; markError?: UnreadError } {
+): UnreadSource & { calls: string[]; marks: string[]; markError?: UnreadError | undefined } {
   const calls: string[] = [];
   const marks: string[] = [];
   const source = {

@@ -226,7 +226,10 @@ describe('createUnreadStore edge cases', () => {
       expect(s.getSnapshot()).toMatchObject({ status: 'ready', count: 3, error: null });
       expect(seen.at(-1)).toBe(s.getSnapshot());
       // The shared cache entry, which the app may observe too, holds the read, not the app's bug.
-      expect(client.getQueryState(s.queryKey!)).toMatchObject({ status: 'success', data: 3 });
+      expect(client.getQueryState(s.queryKey!)).toMatchObject({
+        status: 'success',
+        data: { count: 3, stale: false },
+      });
       await advance(30_000);
       expect(source.calls).toHaveLength(2);
       expect(s.getSnapshot()).toMatchObject({ status: 'ready', count: 4, error: null });
@@ -660,7 +663,10 @@ describe('createUnreadStore edge cases', () => {
       k.unsubscribe();
       b.unsubscribe();
       await advance(10_000);
-      expect(client.getQueryData(unreadQueryKey(source.scope, sessionA))).toBe(1);
+      expect(client.getQueryData(unreadQueryKey(source.scope, sessionA))).toEqual({
+        count: 1,
+        stale: false,
+      });
     });
 
     it('disposing one store keeps the entry another still works on', async () => {

@@ -1,6 +1,7 @@
 import {
   createUnreadStore,
   UnreadError,
+  type UnreadReading,
   type UnreadSource,
   type UnreadStore,
 } from '@crisp-unread/core';
@@ -14,13 +15,13 @@ let scopes = 0;
 
 export interface CountingSource extends UnreadSource {
   /** What the next reads answer. */
-  answer: number | UnreadError;
+  answer: number | UnreadReading | UnreadError;
   /** The session id of every read so far. */
   readonly reads: string[];
 }
 
 /** A source answering each read with `answer`, which the test may change; it records the reads. */
-export function countingSource(answer: number | UnreadError = 0): CountingSource {
+export function countingSource(answer: number | UnreadReading | UnreadError = 0): CountingSource {
   const source: CountingSource = {
     kind: 'counting',
     scope: `counting-${++scopes}`,

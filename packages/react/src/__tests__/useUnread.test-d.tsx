@@ -20,15 +20,16 @@ describe('useUnread types', () => {
     useUnread(3);
   });
 
-  it('returns the count, status, error, isLoading and refresh, all read-only', () => {
+  it('returns the count, status, error, isLoading, stale and refresh, all read-only', () => {
     const result = useUnread(store);
     expectTypeOf(result.count).toEqualTypeOf<number | null>();
     expectTypeOf(result.status).toEqualTypeOf<UnreadStatus>();
     expectTypeOf(result.error).toEqualTypeOf<UnreadError | null>();
     expectTypeOf(result.isLoading).toEqualTypeOf<boolean>();
+    expectTypeOf(result.stale).toEqualTypeOf<boolean>();
     expectTypeOf(result.refresh).toEqualTypeOf<() => Promise<void>>();
     expectTypeOf<keyof UseUnreadResult>().toEqualTypeOf<
-      'count' | 'status' | 'error' | 'isLoading' | 'refresh'
+      'count' | 'status' | 'error' | 'isLoading' | 'stale' | 'refresh'
     >();
     // @ts-expect-error the result is read-only
     result.count = 1;

@@ -76,6 +76,23 @@ describe('useUnread', () => {
     expect(result.current).toBe(first);
   });
 
+  it('says stale while the source serves a count it could not refresh, rendering once per change', async () => {
+    const source = countingSource({ count: 2, stale: false });
+    const store = track(testStore(source));
+    const { results } = renderCounted(store);
+    await advance(0);
+    expect(results.at(-1)).toMatchObject({ count: 2, status: 'ready', stale: false });
+    const before = results.length;
+    source.answer = { count: 2, stale: true };
+    await advance(3_000);
+    expect(results.length - before).toBe(1);
+    expect(results.at(-1)).toMatchObject({ count: 2, status: 'ready', stale: true });
+    source.answer = 2;
+    await advance(1_000);
+    expect(results.length - before).toBe(2);
+    expect(results.at(-1)).toMatchObject({ count: 2, stale: false });
+  });
+
   it('keeps the last count and shows the error when a read fails', async () => {
     const source = countingSource(4);
     const store = track(testStore(source));
@@ -139,6 +156,7 @@ describe('useUnread', () => {
       status: 'idle',
       error: null,
       isLoading: false,
+      stale: false,
     });
     await expect(result.current.refresh()).resolves.toBeUndefined();
   });

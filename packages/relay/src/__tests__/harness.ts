@@ -25,6 +25,11 @@ export interface Harness {
 
 export const webhookSecret = 'relay-test-webhook-secret';
 
+/**
+ * The shares the budget tests' arithmetic is written for (budget.test.ts checks the defaults).
+ */
+export const testBudgetShares = { hooks: 0.5, firstReads: 0.3, safety: 0.2 } as const;
+
 /** An emulator with one website and session (2 unread), and a relay on 127.0.0.1 reading it. */
 export async function startHarness(
   options: Partial<UnreadRelayOptions> & {
@@ -43,6 +48,7 @@ export async function startHarness(
     // comes from 127.0.0.1 and would share one bucket.
     rateLimit: false,
     firstReadLimit: false,
+    budgetShares: testBudgetShares,
     log: (line) => logs.push(line),
     ...(webhook ? { webhookSecret } : {}),
     ...relayOptions,
@@ -83,6 +89,20 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 10_000, what
   }
 }
 
+/** Resolves once the async `predicate` holds, polling; rejects after `timeoutMs`. */
+export async function eventually(
+  predicate: () => Promise<boolean>,
+  what = 'condition',
+  timeoutMs = 10_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline)
+      throw new Error(`eventually: ${what} did not hold within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** A clock the test moves by hand. */
 export function manualClock(start = Date.UTC(2026, 0, 15, 12)) {
   let at = start;
@@ -95,6 +115,12 @@ export function manualClock(start = Date.UTC(2026, 0, 15, 12)) {
       at = ms;
     },
   };
+}
+
+/** A real clock that reads `start` when created: real timers, a chosen time of day. */
+export function shiftedClock(start = Date.UTC(2026, 0, 15, 23, 0)) {
+  const offset = start - Date.now();
+  return () => Date.now() + offset;
 }
 
 /** Reads an SSE response as raw text blocks (events and comments), for assertions. */

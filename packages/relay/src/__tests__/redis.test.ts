@@ -5,13 +5,13 @@ import {
 } from '@crisp-unread/testing';
 import { Redis, type RedisOptions } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { utcDay } from '../countReader';
+import { utcDay } from '../budget';
 import { createUnreadRelay } from '../createUnreadRelay';
 import { type ServedRelay, serveUnreadRelay } from '../node';
-import { redisCache, redisStore } from '../redisStore';
+import { redisStore } from '../redisStore';
 import { signCrispWebhook } from '../signature';
-import type { RelayStore, UnreadRelay, UnreadRelayOptions } from '../types';
-import { sseReader, webhookSecret } from './harness';
+import type { BudgetReport, RelayStore, UnreadRelay, UnreadRelayOptions } from '../types';
+import { shiftedClock, sseReader, testBudgetShares, webhookSecret } from './harness';
 import { freePort, startTestRedis, type TestRedis, until } from './redisServer';
 
 // Small timeouts so that commands fail fast while Redis is down (the README's advice).
@@ -24,8 +24,8 @@ const clientOptions: RedisOptions = {
 let redis: TestRedis;
 const clients = new Set<Redis>();
 
-function connect(): Redis {
-  const client = new Redis(redis.url, clientOptions);
+function connect(options: RedisOptions = {}): Redis {
+  const client = new Redis(redis.url, { ...clientOptions, ...options });
   client.on('error', () => undefined);
   clients.add(client);
   return client;
@@ -66,13 +66,19 @@ async function startInstance(
   emulator: CrispEmulator,
   website: EmulatedWebsite,
   options: Partial<UnreadRelayOptions>,
+  // By default the store's own deadline; with `commandTimeout`, ioredis's.
+  redisOptions: RedisOptions = {},
 ): Promise<Instance> {
-  const client = connect();
-  const store = redisStore({ client, operationTimeoutMs: 500 });
+  const client = connect(redisOptions);
+  const store =
+    redisOptions.commandTimeout === undefined
+      ? redisStore({ client, operationTimeoutMs: 500 })
+      : redisStore({ client });
   const logs: string[] = [];
   const relay = createUnreadRelay({
     ...emulator.restOptions(website),
     rateLimit: false,
+    budgetShares: testBudgetShares,
     webhookSecret,
     store,
     log: (line) => logs.push(line),
@@ -214,8 +220,10 @@ describe('redisStore: two relay instances on one Redis', () => {
     expect(pair.upstream()).toBe(20);
   });
 
-  it('shares the daily budget: dailyBudget 10 over two instances -> 10 upstream calls in all', async () => {
-    pair = await startPair({ dailyBudget: 10 });
+  it('shares the budget shares: firstReads 12 of 40 over two instances -> 12 upstream calls in all', async () => {
+    // Late in the UTC day the paced allowance is the whole share.
+    const now = shiftedClock(Date.UTC(2026, 0, 15, 23, 59));
+    pair = await startPair({ dailyBudget: 40, now });
     const { a, b, emulator, website } = pair;
     const sessions = Array.from({ length: 40 }, () =>
       emulator.createSession(website.websiteId, { unread: 1 }),
@@ -225,12 +233,19 @@ describe('redisStore: two relay instances on one Redis', () => {
         (i % 2 === 0 ? a : b).get(unread(sessionId)).then((r) => r.status),
       ),
     );
-    expect(statuses.filter((status) => status === 200)).toHaveLength(10);
-    expect(statuses.filter((status) => status === 503)).toHaveLength(30);
-    expect(pair.upstream()).toBe(10);
-    const key = `crisp-unread:${website.websiteId}:budget:${utcDay(Date.now())}`;
-    expect(await a.client.get(key)).toBe('10');
-    expect(await a.store.budgetUsed(utcDay(Date.now()))).toBe(10);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(12);
+    expect(statuses.filter((status) => status === 503)).toHaveLength(28);
+    expect(pair.upstream()).toBe(12);
+    const key = `crisp-unread:${website.websiteId}:budget:2026-01-15:firstReads`;
+    expect(await a.client.get(key)).toBe('12');
+    expect(await a.store.budgetUsed('2026-01-15:firstReads')).toBe(12);
+    const report = (await (await b.get('/healthz')).json()) as { budget: BudgetReport };
+    expect(report.budget.shares.firstReads).toEqual({
+      limit: 12,
+      spent: 12,
+      remaining: 0,
+      allowance: 12,
+    });
   });
 
   it('never passes the budget, whatever the concurrency (the counter is one Lua script)', async () => {
@@ -244,15 +259,17 @@ describe('redisStore: two relay instances on one Redis', () => {
       return states.every((state) => state.status === 'ok');
     }, 'the stores connecting');
     const taken = await Promise.all(
-      Array.from({ length: 300 }, (_, i) => shared[i % 3]!.takeBudget('2026-01-15', 50)),
+      Array.from({ length: 300 }, (_, i) =>
+        shared[i % 3]!.takeBudget(i % 2 ? '2026-01-15:hooks' : '2026-01-15:firstReads', 50),
+      ),
     );
-    expect(taken.filter(Boolean)).toHaveLength(50);
-    expect(await shared[0]!.budgetUsed('2026-01-15')).toBe(50);
+    expect(taken.filter(Boolean)).toHaveLength(100);
+    expect(await shared[0]!.budgetUsed('2026-01-15:hooks')).toBe(50);
+    expect(await shared[1]!.budgetUsed('2026-01-15:firstReads')).toBe(50);
     const client = connect();
-    expect(await client.get(`crisp-unread-test:${websiteId}:budget:2026-01-15`)).toBe('50');
-    expect(await client.pttl(`crisp-unread-test:${websiteId}:budget:2026-01-15`)).toBeGreaterThan(
-      86_400_000,
-    );
+    const key = `crisp-unread-test:${websiteId}:budget:2026-01-15:hooks`;
+    expect(await client.get(key)).toBe('50');
+    expect(await client.pttl(key)).toBeGreaterThan(86_400_000);
     await Promise.all(shared.map((store) => store.close!()));
   });
 
@@ -283,7 +300,7 @@ describe('redisStore: two relay instances on one Redis', () => {
   });
 
   it('keeps serving when one instance stops under load; no update is lost', async () => {
-    pair = await startPair({ ttlMs: 100, timeoutMs: 2000 });
+    pair = await startPair({ safetyRefreshMs: 100, timeoutMs: 2000 });
     const { a, b, emulator, website } = pair;
     const sessions = Array.from({ length: 5 }, () =>
       emulator.createSession(website.websiteId, { unread: 1 }),
@@ -341,7 +358,8 @@ describe('redisStore: two relay instances on one Redis', () => {
       'the new count on the stream of B',
     );
     expect(streamsOnB[0]!.counts().length).toBeGreaterThan(before);
-    expect(await (await b.get(unread(target))).json()).toMatchObject({ count, stale: false });
+    // (Stale or not: safetyRefreshMs is 100 ms here, the count is the new one either way.)
+    expect(await (await b.get(unread(target))).json()).toMatchObject({ count });
     const deliveries = await emulator.webhooksDelivered();
     expect(deliveries.every((delivery) => delivery.status === 200)).toBe(true);
     await Promise.all(streamsOnB.map((sse) => sse.cancel()));
@@ -375,7 +393,7 @@ describe('redisStore: two relay instances on one Redis', () => {
       log: (line) => logs.push(line),
     });
     const ask = (path: string) => relay.fetch(new Request(`http://relay.test${path}`));
-    expect(await (await ask('/healthz')).json()).toEqual({
+    expect(await (await ask('/healthz')).json()).toMatchObject({
       status: 'degraded',
       redis: 'unreachable',
     });
@@ -390,14 +408,121 @@ describe('redisStore: two relay instances on one Redis', () => {
     await emulator.close();
   });
 
+  it('leaves no listener on a subscriber it was given once closed', async () => {
+    const client = connect();
+    const subscriber = connect();
+    const events = ['message', 'error', 'ready', 'close', 'end'] as const;
+    const before = events.map((event) => subscriber.listenerCount(event));
+    const store = redisStore({ client, subscriber, websiteId: crypto.randomUUID() });
+    await until(async () => (await store.health!()).status === 'ok', 'the store connecting');
+    expect(subscriber.listenerCount('error')).toBe(before[1]! + 1);
+    await store.close!();
+    expect(events.map((event) => subscriber.listenerCount(event))).toEqual(before);
+  });
+
   it('refuses a client that is not an ioredis client, and a bad prefix', () => {
     expect(() => redisStore({ client: {} as never })).toThrow(/ioredis client/);
     expect(() => redisStore({ client: connect(), prefix: 'has space' })).toThrow(/prefix/);
   });
+});
 
-  it('exports redisCache as another name of redisStore', () => {
-    expect(redisCache).toBe(redisStore);
+describe('redisStore: counts outlive a relay restart', () => {
+  it('a new instance on the same Redis answers the counts read before, without reading Crisp', async () => {
+    const pair = await startPair();
+    try {
+      const { a, emulator, website } = pair;
+      const sessions = Array.from({ length: 10 }, () =>
+        emulator.createSession(website.websiteId, { unread: 3 }),
+      );
+      for (const sessionId of sessions) await a.get(unread(sessionId));
+      expect(pair.upstream()).toBe(10);
+      // A deploy: the instance goes, another comes.
+      await a.served.close();
+      const next = await startInstance(emulator, website, {});
+      try {
+        await until(async () => (await next.health()).status === 'ok', 'the store connecting');
+        for (const sessionId of sessions) {
+          expect(await (await next.get(unread(sessionId))).json()).toMatchObject({
+            count: 3,
+            stale: false,
+          });
+        }
+        expect(pair.upstream()).toBe(10);
+        const key = `crisp-unread:${website.websiteId}:count:${sessions[0]}`;
+        expect(await next.client.pttl(key)).toBeGreaterThan(6 * 86_400_000);
+      } finally {
+        await next.served.close();
+        clients.delete(next.client);
+        next.client.disconnect();
+      }
+    } finally {
+      await pair.close();
+    }
   });
+});
+
+describe.skipIf(Boolean(process.env.REDIS_URL))('redisStore: Redis hangs (SIGSTOP)', () => {
+  it.each([
+    // ioredis's own commandTimeout is the deadline (issue 14)...
+    ['ioredis commandTimeout', { commandTimeout: 300 }],
+    // ...or, for a client without one, the store's operationTimeoutMs.
+    ['the store deadline', {}],
+  ] as const)(
+    'stops sending commands after one times out (%s), serves from memory, and comes back after SIGCONT',
+    async (_, redisOptions) => {
+      const emulator = await startCrispEmulator();
+      const website = emulator.createWebsite();
+      const sessionId = emulator.createSession(website.websiteId, { unread: 2 });
+      const instance = await startInstance(emulator, website, {}, redisOptions);
+      const observer = connect();
+      const processed = async () =>
+        Number(/total_commands_processed:(\d+)/.exec(await observer.info('stats'))![1]);
+      try {
+        await until(async () => (await instance.health()).status === 'ok', 'the store connecting');
+        expect(await (await instance.get(unread(sessionId))).json()).toMatchObject({ count: 2 });
+        const before = await processed();
+
+        redis.pause();
+        // 100 reads of a cached count and 10 cold reads: had each waited for its Redis commands,
+        // this would take minutes (and time the test out).
+        for (let i = 0; i < 100; i++) {
+          expect(await (await instance.get(unread(sessionId))).json()).toMatchObject({ count: 2 });
+        }
+        for (let i = 0; i < 10; i++) {
+          const cold = emulator.createSession(website.websiteId, { unread: i });
+          expect(await (await instance.get(unread(cold))).json()).toMatchObject({
+            count: i,
+            stale: false,
+          });
+        }
+        const health = await instance.get('/healthz');
+        expect(health.status).toBe(200);
+        expect(await health.json()).toMatchObject({ status: 'degraded', redis: 'unreachable' });
+        expect(instance.logs.some((line) => line.includes('Redis is unreachable'))).toBe(true);
+
+        redis.resume();
+        await until(async () => (await instance.health()).status === 'ok', 'healthy again');
+        // What reached Redis while it was frozen: the commands that found the hang, and the
+        // background PINGs; not the ~6 commands of each of the 110 reads.
+        const sent = (await processed()) - before;
+        expect(sent).toBeLessThan(60);
+        expect(instance.logs.some((line) => line.includes('Redis is reachable again'))).toBe(true);
+        // Redis is used again: a new count is written there.
+        const cold = emulator.createSession(website.websiteId, { unread: 9 });
+        await instance.get(unread(cold));
+        expect(await observer.get(`crisp-unread:${website.websiteId}:count:${cold}`)).toContain(
+          '"count":9',
+        );
+      } finally {
+        redis.resume();
+        await instance.served.close();
+        await emulator.close();
+        clients.delete(instance.client);
+        instance.client.disconnect();
+      }
+    },
+    30_000,
+  );
 });
 
 describe.skipIf(Boolean(process.env.REDIS_URL))(
@@ -436,7 +561,7 @@ describe.skipIf(Boolean(process.env.REDIS_URL))(
         await until(async () => (await instance.health()).status === 'degraded', 'degraded');
         const response = await instance.get('/healthz');
         expect(response.status).toBe(200);
-        expect(await response.json()).toEqual({ status: 'degraded', redis: 'unreachable' });
+        expect(await response.json()).toMatchObject({ status: 'degraded', redis: 'unreachable' });
       }
       // Cached counts come from each instance's memory, cold ones from Crisp.
       for (const instance of [a, b]) {
@@ -470,10 +595,14 @@ describe.skipIf(Boolean(process.env.REDIS_URL))(
       const count = emulator.operatorSends(website.websiteId, sessionId);
       await until(() => streamOnB.counts().at(-1)?.count === count, 'the count on B');
       expect(streamOnB.counts().length).toBeGreaterThan(seenOnB);
-      // The calls counted while Redis was away were added back to the shared counter.
-      const used = Number(
-        await a.client.get(`crisp-unread:${website.websiteId}:budget:${utcDay(Date.now())}`),
-      );
+      // The calls counted while Redis was away were added back to the shared counters.
+      const day = utcDay(Date.now());
+      let used = 0;
+      for (const share of ['hooks', 'firstReads', 'safety']) {
+        used += Number(
+          await a.client.get(`crisp-unread:${website.websiteId}:budget:${day}:${share}`),
+        );
+      }
       expect(used).toBeGreaterThanOrEqual(a.relay.stats().upstreamCalls);
       expect(rejections).toEqual([]);
     });

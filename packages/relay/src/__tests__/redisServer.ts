@@ -12,6 +12,10 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port (empty: no persistence). */
   restart(): Promise<void>;
+  /** Freezes the server (SIGSTOP to its PID): connections stay open, nothing answers. */
+  pause(): void;
+  /** Thaws it (SIGCONT). */
+  resume(): void;
   /** Stops it for good. */
   close(): Promise<void>;
 }
@@ -98,6 +102,8 @@ function stopChild(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    // A frozen server would not act on SIGTERM.
+    child.kill('SIGCONT');
     child.once('exit', () => {
       clearTimeout(timer);
       resolve();
@@ -111,7 +117,18 @@ export async function startTestRedis(): Promise<TestRedis> {
   const external = process.env.REDIS_URL;
   if (external) {
     const noop = async () => {};
-    return { url: external, ownServer: false, stop: noop, restart: noop, close: noop };
+    const refuse = () => {
+      throw new Error('REDIS_URL names a server the tests did not start: it cannot be frozen.');
+    };
+    return {
+      url: external,
+      ownServer: false,
+      stop: noop,
+      restart: noop,
+      close: noop,
+      pause: refuse,
+      resume: refuse,
+    };
   }
   const port = await freePort();
   let child: ChildProcess | undefined = await launch(port);
@@ -129,6 +146,13 @@ export async function startTestRedis(): Promise<TestRedis> {
     async close() {
       await stopChild(child);
       child = undefined;
+    },
+    pause() {
+      if (!child?.pid) throw new Error('redis-server is not running');
+      process.kill(child.pid, 'SIGSTOP');
+    },
+    resume() {
+      if (child?.pid) process.kill(child.pid, 'SIGCONT');
     },
   };
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, manualClock, startHarness } from './harness';
+import { eventually, type Harness, manualClock, startHarness, waitFor } from './harness';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -26,7 +26,7 @@ describe('GET /sessions/{id}/unread', () => {
     expect(h.upstream()).toBe(1);
   });
 
-  it('reads Crisp again once the TTL has passed', async () => {
+  it('reads Crisp again once the TTL has passed, answering the old count at once meanwhile', async () => {
     const clock = manualClock();
     h = await startHarness({ now: clock.now, ttlMs: 15_000 });
     await h.get(`/sessions/${h.sessionId}/unread`);
@@ -34,8 +34,21 @@ describe('GET /sessions/{id}/unread', () => {
     clock.advance(14_999);
     expect(await (await h.get(`/sessions/${h.sessionId}/unread`)).json()).toMatchObject({
       count: 2,
+      stale: false,
     });
     clock.advance(1);
+    // Stale while revalidating: the cached count at once, the read in the background.
+    h.emulator.fault({ type: 'latency', ms: 100 }, { times: 1 });
+    expect(await (await h.get(`/sessions/${h.sessionId}/unread`)).json()).toMatchObject({
+      count: 2,
+      stale: true,
+    });
+    const harness = h;
+    await eventually(
+      async () =>
+        (await (await harness.get(`/sessions/${harness.sessionId}/unread`)).json()).count === 3,
+      'the refreshed count',
+    );
     expect(await (await h.get(`/sessions/${h.sessionId}/unread`)).json()).toMatchObject({
       count: 3,
       stale: false,
@@ -159,12 +172,22 @@ describe('GET /sessions/{id}/unread', () => {
       upstream: 'timeout',
     });
 
+    // The failure is remembered for failureMemoryMs (30 s): no call meanwhile.
+    expect((await h.get(`/sessions/${h.sessionId}/unread`)).status).toBe(502);
+    expect(h.upstream()).toBe(2);
+    clock.advance(30_000);
     expect((await h.get(`/sessions/${h.sessionId}/unread`)).status).toBe(200);
     clock.advance(60_000);
     h.emulator.fault({ type: 'html' }, { times: 1 });
     const stale = await h.get(`/sessions/${h.sessionId}/unread`);
     expect(stale.status).toBe(200);
     expect(await stale.json()).toMatchObject({ count: 2, stale: true });
+    const harness = h;
+    await waitFor(() => harness.upstream() === 4, 5000, 'the background read');
+    expect(await (await h.get(`/sessions/${h.sessionId}/unread`)).json()).toMatchObject({
+      count: 2,
+      stale: true,
+    });
   });
 
   it('respects upstream Retry-After: serves stale and leaves Crisp alone meanwhile', async () => {
@@ -176,7 +199,8 @@ describe('GET /sessions/{id}/unread', () => {
     expect(await (await h.get(`/sessions/${h.sessionId}/unread`)).json()).toMatchObject({
       stale: true,
     });
-    expect(h.upstream()).toBe(2);
+    const harness = h;
+    await waitFor(() => harness.upstream() === 2, 5000, 'the background read');
     for (let i = 0; i < 5; i++) {
       clock.advance(2000);
       expect(await (await h.get(`/sessions/${h.sessionId}/unread`)).json()).toMatchObject({
@@ -194,9 +218,12 @@ describe('GET /sessions/{id}/unread', () => {
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(h.upstream()).toBe(2);
     clock.advance(30_000);
-    expect(await (await h.get(`/sessions/${h.sessionId}/unread`)).json()).toMatchObject({
-      stale: false,
-    });
+    // Past the pause one probe reads again; the count is fresh once it answered.
+    await eventually(
+      async () =>
+        (await (await harness.get(`/sessions/${harness.sessionId}/unread`)).json()).stale === false,
+      'a fresh count after the pause',
+    );
     expect(h.upstream()).toBe(3);
   });
 });

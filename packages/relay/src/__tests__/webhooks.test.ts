@@ -78,11 +78,12 @@ describe('signature', () => {
 describe('POST /webhooks/crisp', () => {
   it('accepts the fixture hook (clock at its timestamp) and re-reads that one conversation', async () => {
     h = await fixtureHarness(() => fixtureTime + 1000);
+    await h.get(`/sessions/${fixture.body.data.session_id}/unread`);
     const response = await post(h, fixture.headers, JSON.stringify(fixture.body));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true, count: 1 });
-    expect(h.upstream(fixture.body.data.session_id)).toBe(1);
-    expect(h.upstream()).toBe(1);
+    expect(h.upstream(fixture.body.data.session_id)).toBe(2);
+    expect(h.upstream()).toBe(2);
   });
 
   it('rejects the same fixture hook as stale-webhook with the real clock', async () => {
@@ -137,6 +138,7 @@ describe('POST /webhooks/crisp', () => {
 
   it('acknowledges a replayed hook without reading Crisp again', async () => {
     h = await startHarness({ webhook: true });
+    await h.get(`/sessions/${h.sessionId}/unread`);
     const body = hookBody(h);
     const headers = await signed(body, body.timestamp);
     expect(await (await post(h, headers, JSON.stringify(body))).json()).toMatchObject({
@@ -146,7 +148,7 @@ describe('POST /webhooks/crisp', () => {
     const replay = await post(h, headers, JSON.stringify(body));
     expect(replay.status).toBe(200);
     expect(await replay.json()).toEqual({ ok: true, ignored: 'duplicate' });
-    expect(h.upstream()).toBe(1);
+    expect(h.upstream()).toBe(2);
   });
 
   it('rejects a replay signed in the past as stale-webhook', async () => {

@@ -1,8 +1,8 @@
-import { UnreadError, type UnreadSource } from '@crisp-unread/core';
+import { UnreadError, type UnreadReading, type UnreadSource } from '@crisp-unread/core';
 
 let scopes = 0;
 
-type Answer = number | UnreadError;
+type Answer = number | UnreadReading | UnreadError;
 
 /** A source that answers at once from a script; the last answer repeats. */
 export function scriptedSource(...answers: Answer[]): UnreadSource & { calls: string[] } {

@@ -107,6 +107,26 @@ describe('useUnread', () => {
     wrapper.unmount();
   });
 
+  it('exposes stale: true while the source serves a count it could not refresh', async () => {
+    const source = scriptedSource(3, { count: 3, stale: true }, 3);
+    const store = makeStore({ source });
+    const { component, stats } = badge(() => useUnread(store));
+    const wrapper = mount(component);
+    await settle();
+    const { stale } = stats.unread!;
+    expect(stale.value).toBe(false);
+    const updates = stats.updates;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(stale.value).toBe(true);
+    expect(wrapper.text()).toContain('count: 3 status: ready');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(source.calls).toHaveLength(3);
+    expect(stale.value).toBe(false);
+    // The badge does not read `stale`: its changes cost it no update.
+    expect(stats.updates - updates).toBe(0);
+    wrapper.unmount();
+  });
+
   it('triggers one update when the count changes', async () => {
     const source = scriptedSource(3, 3, 5);
     const store = makeStore({ source });

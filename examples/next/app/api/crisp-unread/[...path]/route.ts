@@ -6,8 +6,8 @@ const relay = createUnreadRelay(() => ({
   websiteId: process.env.CRISP_WEBSITE_ID ?? '',
   identifier: process.env.CRISP_IDENTIFIER ?? '',
   key: process.env.CRISP_KEY ?? '',
-  ...(process.env.CRISP_WEBHOOK_SECRET && { webhookSecret: process.env.CRISP_WEBHOOK_SECRET }),
-  ...(process.env.CRISP_API_URL && { baseUrl: process.env.CRISP_API_URL }),
+  webhookSecret: process.env.CRISP_WEBHOOK_SECRET,
+  baseUrl: process.env.CRISP_API_URL,
   basePath: '/api/crisp-unread',
 }));
 

@@ -1,0 +1,81 @@
+import type { QueryState } from '@tanstack/query-core';
+import { isUnreadError, UnreadError } from './errors';
+import type { UnreadReading, UnreadSource, UnreadState } from './types';
+
+/** The state of a store that works on nothing. */
+export const idleState: UnreadState = Object.freeze({
+  count: null,
+  status: 'idle',
+  error: null,
+  sessionId: null,
+  updatedAt: null,
+  stale: false,
+});
+
+/**
+ * A source's answer or a cache entry's data as an `UnreadReading`: a plain count (what older
+ * sources give and what an app writes with `setQueryData(key, 3)`) is a fresh one. `undefined`
+ * when the value is neither a whole count from 0 nor a reading of one.
+ */
+export function toReading(value: unknown): UnreadReading | undefined {
+  const { count, stale } = isCount(value)
+    ? { count: value, stale: false }
+    : ((value ?? {}) as Partial<UnreadReading>);
+  return isCount(count) && typeof stale === 'boolean' ? { count, stale } : undefined;
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0;
+}
+
+export const notACount = 'a count that is not a non-negative integer';
+
+/** The query function of one session's count. */
+export async function readCount(
+  source: UnreadSource,
+  sessionId: string,
+  signal: AbortSignal,
+): Promise<UnreadReading> {
+  let answer: unknown;
+  try {
+    answer = await source.read(sessionId, { signal });
+  } catch (error) {
+    throw toUnreadError(error);
+  }
+  const reading = toReading(answer);
+  if (!reading)
+    throw new UnreadError('invalid-response', `The ${source.kind} source gave ${notACount}.`);
+  return reading;
+}
+
+/** Any failure as an `UnreadError`; a raw one keeps its message and becomes the cause. */
+export function toUnreadError(
+  error: unknown,
+  code: UnreadError['code'] = 'invalid-response',
+): UnreadError {
+  if (isUnreadError(error)) return error;
+  return new UnreadError(
+    code,
+    `crisp-unread: the source failed: ${error instanceof Error ? error.message : 'unknown error'}.`,
+    { cause: error },
+  );
+}
+
+/** What the store shows for one session's cache entry. */
+export function deriveState(
+  sessionId: string,
+  query: QueryState<unknown, UnreadError>,
+): UnreadState {
+  const reading = toReading(query.data);
+  const updatedAt = reading && query.dataUpdatedAt > 0 ? query.dataUpdatedAt : null;
+  const shown = { sessionId, count: reading?.count ?? null, stale: reading?.stale ?? false };
+  const error = query.status === 'error' ? query.error : null;
+  if (error) {
+    // A gone session has no count, however recent the last one was.
+    if (error.code === 'session-not-found')
+      return { ...shown, count: null, stale: false, status: 'no-session', error, updatedAt };
+    return { ...shown, status: 'error', error, updatedAt };
+  }
+  if (reading) return { ...shown, status: 'ready', error: null, updatedAt };
+  return { ...shown, status: 'loading', error: null, updatedAt: null };
+}

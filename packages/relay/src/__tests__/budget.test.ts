@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import {
+  dayMs,
+  defaultBudgetShares,
+  nextAllowanceInMs,
+  pacedAllowance,
+  shareLimits,
+  utcDay,
+} from '../budget';
+import { createUnreadRelay } from '../createUnreadRelay';
+
+const midnight = Date.UTC(2026, 0, 15);
+
+describe('shareLimits', () => {
+  it('splits the total exactly, never more', () => {
+    expect(shareLimits(5000, defaultBudgetShares)).toEqual({
+      hooks: 2250,
+      firstReads: 2250,
+      safety: 500,
+    });
+    for (const total of [0, 1, 2, 3, 7, 10, 999, 5001]) {
+      const limits = shareLimits(total, { hooks: 1 / 3, firstReads: 1 / 3, safety: 1 / 3 });
+      expect(limits.hooks + limits.firstReads + limits.safety).toBe(total);
+      for (const limit of Object.values(limits)) expect(limit).toBeGreaterThanOrEqual(0);
+    }
+  });
+});
+
+describe('pacedAllowance', () => {
+  it('allows the reserve at midnight, grows linearly, and the whole share by the end of the day', () => {
+    expect(pacedAllowance(1000, midnight)).toBe(100);
+    expect(pacedAllowance(1000, midnight + dayMs / 2)).toBe(550);
+    expect(pacedAllowance(1000, midnight + dayMs - 1)).toBe(1000);
+    expect(pacedAllowance(1000, midnight + dayMs)).toBe(100);
+    // A share of 1 is usable at once; a share of 0 never.
+    expect(pacedAllowance(1, midnight)).toBe(1);
+    expect(pacedAllowance(0, midnight + dayMs / 2)).toBe(0);
+  });
+
+  it('never decreases during a day and never passes the limit', () => {
+    let previous = 0;
+    for (let at = midnight; at < midnight + dayMs; at += 600_000) {
+      const allowance = pacedAllowance(1500, at);
+      expect(allowance).toBeGreaterThanOrEqual(previous);
+      expect(allowance).toBeLessThanOrEqual(1500);
+      previous = allowance;
+    }
+  });
+});
+
+describe('nextAllowanceInMs', () => {
+  it('is the time until the allowance passes what was spent, or the next midnight', () => {
+    const at = midnight + 3_600_000;
+    const spent = pacedAllowance(1000, at);
+    const wait = nextAllowanceInMs(1000, spent, at);
+    expect(pacedAllowance(1000, at + wait)).toBeGreaterThan(spent);
+    expect(pacedAllowance(1000, at + wait - 2000)).toBe(spent);
+    expect(nextAllowanceInMs(1000, 1000, at)).toBe(dayMs - 3_600_000);
+    expect(nextAllowanceInMs(0, 0, at)).toBe(dayMs - 3_600_000);
+  });
+
+  it('names the UTC day of a time', () => {
+    expect(utcDay(midnight + dayMs - 1)).toBe('2026-01-15');
+    expect(utcDay(midnight + dayMs)).toBe('2026-01-16');
+  });
+});
+
+describe('economy options', () => {
+  const base = {
+    websiteId: '8c842203-7ed8-4e29-a608-7cf78a7d2fcc',
+    identifier: 'id',
+    key: 'key',
+    log: false as const,
+  };
+
+  it('refuses bad shares, safety periods and failure memories with an error naming the option', () => {
+    for (const budgetShares of [
+      { hooks: 0.5, firstReads: 0.3, safety: 0.3 },
+      { hooks: 0.5, firstReads: 0.5 },
+      { hooks: -0.1, firstReads: 0.6, safety: 0.5 },
+      { hooks: Number.NaN, firstReads: 0.5, safety: 0.5 },
+    ]) {
+      expect(() => createUnreadRelay({ ...base, budgetShares: budgetShares as never })).toThrow(
+        /`budgetShares`/,
+      );
+    }
+    expect(() => createUnreadRelay({ ...base, safetyRefreshMs: 0 })).toThrow(/`safetyRefreshMs`/);
+    expect(() => createUnreadRelay({ ...base, failureMemoryMs: -1 })).toThrow(/`failureMemoryMs`/);
+  });
+
+  it('accepts shares that add up to 1, and undefined for every default', async () => {
+    const relay = createUnreadRelay({
+      ...base,
+      budgetShares: { hooks: 0.2, firstReads: 0.2, safety: 0.6 },
+      safetyRefreshMs: undefined,
+      failureMemoryMs: undefined,
+      dailyBudget: 1000,
+      now: () => midnight + dayMs - 1,
+    });
+    const health = await (await relay.fetch(new Request('http://relay.test/healthz'))).json();
+    // Without web hooks the hooks fraction goes to safety.
+    expect(health.budget.shares).toEqual({
+      hooks: { limit: 0, spent: 0, remaining: 0, allowance: 0 },
+      firstReads: { limit: 200, spent: 0, remaining: 200, allowance: 200 },
+      safety: { limit: 800, spent: 0, remaining: 800, allowance: 800 },
+    });
+    await relay.close();
+  });
+});

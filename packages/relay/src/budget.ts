@@ -1,0 +1,128 @@
+import type { BudgetReport, BudgetShareName, BudgetShares, RelayStore, ShareReport } from './types';
+
+export const dayMs = 86_400_000;
+
+/** The part of each share that may be spent at 00:00 UTC; the rest comes in over the day. */
+export const pacingReserve = 0.1;
+
+export const shareNames: readonly BudgetShareName[] = ['hooks', 'firstReads', 'safety'];
+
+/** The default split of `dailyBudget`. */
+export const defaultBudgetShares: BudgetShares = { hooks: 0.45, firstReads: 0.45, safety: 0.1 };
+
+/** The UTC date of an epoch time, `YYYY-MM-DD`: the budget's day. */
+export function utcDay(at: number): string {
+  return new Date(at).toISOString().slice(0, 10);
+}
+
+/** The store counter of one share on one day: `YYYY-MM-DD:<share>`. */
+export function budgetCounter(day: string, share: BudgetShareName): string {
+  return `${day}:${share}`;
+}
+
+/**
+ * Each share's calls per day: `dailyBudget` split by the fractions, rounded on the running sum so
+ * that the limits add up to the total exactly (never more).
+ */
+export function shareLimits(total: number, shares: BudgetShares): Record<BudgetShareName, number> {
+  let sum = 0;
+  let given = 0;
+  const limits = {} as Record<BudgetShareName, number>;
+  for (const name of shareNames) {
+    sum += shares[name];
+    const upTo = Math.min(total, Math.round(total * sum));
+    limits[name] = upTo - given;
+    given = upTo;
+  }
+  return limits;
+}
+
+/** How much of the day has passed at `at`, from 0 (00:00 UTC) to 1. */
+function dayElapsed(at: number): number {
+  return (((at % dayMs) + dayMs) % dayMs) / dayMs;
+}
+
+/**
+ * The pacing rule: a share may have spent at most
+ * `ceil(limit × (reserve + (1 − reserve) × fraction of the UTC day elapsed))` calls by `at`, so a
+ * burst early in the day cannot spend what the rest of the day needs.
+ */
+export function pacedAllowance(limit: number, at: number): number {
+  if (limit <= 0) return 0;
+  const fraction = pacingReserve + (1 - pacingReserve) * dayElapsed(at);
+  return Math.min(limit, Math.ceil(limit * fraction - 1e-9));
+}
+
+/** How long until a share that has spent `spent` may spend one more (the next day at worst). */
+export function nextAllowanceInMs(limit: number, spent: number, at: number): number {
+  const untilMidnight = dayMs - (((at % dayMs) + dayMs) % dayMs);
+  if (spent >= limit) return untilMidnight;
+  // The allowance passes `spent` once limit × (reserve + (1 − reserve) × f) > spent.
+  const fraction = (spent / limit - pacingReserve) / (1 - pacingReserve);
+  const waitMs = Math.ceil(fraction * dayMs - dayElapsed(at) * dayMs) + 1;
+  return Math.min(untilMidnight, Math.max(1000, waitMs));
+}
+
+export interface BudgetSettings {
+  store: RelayStore;
+  total: number;
+  shares: BudgetShares;
+  now: () => number;
+}
+
+/**
+ * The daily budget in shares, each paced over the UTC day. Counters live in the store, so every
+ * instance sharing it spends one budget; the paced allowance is the limit the store's atomic
+ * take is given.
+ */
+export class Budget {
+  readonly #s: BudgetSettings;
+  readonly #limits: Record<BudgetShareName, number>;
+  // Until when each share is known to be paced out: the allowance only grows with time and the
+  // spent count never falls, so the store need not be asked again before then.
+  readonly #refusedUntil: Record<BudgetShareName, number> = { hooks: 0, firstReads: 0, safety: 0 };
+
+  constructor(settings: BudgetSettings) {
+    this.#s = settings;
+    this.#limits = shareLimits(settings.total, settings.shares);
+  }
+
+  /** Counts one upstream call against `share`: `0` when counted, else ms until one may be. */
+  async take(share: BudgetShareName): Promise<number> {
+    const at = this.#s.now();
+    if (this.#refusedUntil[share] > at) return this.#refusedUntil[share] - at;
+    const limit = this.#limits[share];
+    const counter = budgetCounter(utcDay(at), share);
+    if (await this.#s.store.takeBudget(counter, pacedAllowance(limit, at))) return 0;
+    const spent = await this.#s.store.budgetUsed(counter);
+    const waitMs = nextAllowanceInMs(limit, spent, at);
+    this.#refusedUntil[share] = at + waitMs;
+    return waitMs;
+  }
+
+  /** Each share's figures now, for `GET /healthz`. */
+  async report(): Promise<BudgetReport> {
+    const at = this.#s.now();
+    const day = utcDay(at);
+    const entries = await Promise.all(
+      shareNames.map(async (name): Promise<[BudgetShareName, ShareReport]> => {
+        const limit = this.#limits[name];
+        const spent = await this.#s.store.budgetUsed(budgetCounter(day, name));
+        return [
+          name,
+          {
+            limit,
+            spent,
+            remaining: Math.max(0, limit - spent),
+            allowance: pacedAllowance(limit, at),
+          },
+        ];
+      }),
+    );
+    return {
+      day,
+      total: this.#s.total,
+      shares: Object.fromEntries(entries) as Record<BudgetShareName, ShareReport>,
+    };
+  }
+}

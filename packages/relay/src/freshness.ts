@@ -1,0 +1,31 @@
+import type { BudgetShareName, CachedCount } from './types';
+
+/**
+ * Whether a cached count may be answered as fresh: no web hook said the conversation changed
+ * after it was read, and it is younger than `maxAgeMs` (`safetyRefreshMs` with web hooks, else
+ * `ttlMs`).
+ */
+export function isFresh(
+  entry: CachedCount | undefined,
+  changedAt: number | undefined,
+  at: number,
+  maxAgeMs: number,
+): entry is CachedCount {
+  if (entry === undefined) return false;
+  if (changedAt !== undefined && changedAt > entry.readAt) return false;
+  return at - entry.readAt < maxAgeMs;
+}
+
+/**
+ * The budget share a read is spent from: a web hook's (the session changed since it was read, or
+ * was never read but a hook named it), a first read's (never seen, or Crisp said it does not
+ * exist: reading unknown ids again must not spend what watched sessions need), else a
+ * safety/TTL refresh's.
+ */
+export function shareOf(
+  entry: CachedCount | undefined,
+  changedAt: number | undefined,
+): BudgetShareName {
+  if (changedAt !== undefined && (entry === undefined || changedAt > entry.readAt)) return 'hooks';
+  return entry === undefined || entry.count === null ? 'firstReads' : 'safety';
+}
