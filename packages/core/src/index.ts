@@ -37,6 +37,7 @@ export { type GetUnreadMessageCountOptions, getUnreadMessageCount } from './getU
 export type { FetchLike } from './http';
 export { isSessionId, isWebsiteId, normalizeSessionId } from './ids';
 export { unreadQueryKey, unreadQueryRoot } from './queryKey';
+export { idleState as idleUnreadState } from './reading';
 export type {
   RetryOptions,
   SourceReadContext,

@@ -2,7 +2,10 @@ import type { QueryState } from '@tanstack/query-core';
 import { isUnreadError, UnreadError } from './errors';
 import type { UnreadReading, UnreadSource, UnreadState } from './types';
 
-/** The state of a store that works on nothing. */
+/**
+ * The state of a store that works on nothing (exported as `idleUnreadState`, the state adapters
+ * show without a store).
+ */
 export const idleState: UnreadState = Object.freeze({
   count: null,
   status: 'idle',

@@ -1,4 +1,10 @@
-import type { UnreadError, UnreadState, UnreadStatus, UnreadStore } from '@crisp-unread/core';
+import {
+  idleUnreadState,
+  type UnreadError,
+  type UnreadState,
+  type UnreadStatus,
+  type UnreadStore,
+} from '@crisp-unread/core';
 import {
   computed,
   getCurrentInstance,
@@ -32,15 +38,6 @@ export interface UseUnreadReturn {
   refresh(): Promise<void>;
 }
 
-const noStore: UnreadState = {
-  count: null,
-  status: 'idle',
-  error: null,
-  sessionId: null,
-  updatedAt: null,
-  stale: false,
-};
-
 /**
  * The live unread count of `store`, or of the store installed with `createUnreadPlugin` when
  * called without an argument. Pass a ref or getter to switch stores.
@@ -66,7 +63,7 @@ export function useUnread(store?: MaybeRefOrGetter<UnreadStore | null>): UseUnre
     error.value = state.error;
     stale.value = state.stale;
   };
-  sync(target()?.getSnapshot() ?? noStore);
+  sync(target()?.getSnapshot() ?? idleUnreadState);
 
   // In a component, subscribe once mounted: never on the server, and hydration sees the
   // same snapshot the server rendered.
@@ -75,7 +72,7 @@ export function useUnread(store?: MaybeRefOrGetter<UnreadStore | null>): UseUnre
     stop = watch(
       target,
       (current, _previous, onCleanup) => {
-        sync(current?.getSnapshot() ?? noStore);
+        sync(current?.getSnapshot() ?? idleUnreadState);
         if (current) onCleanup(current.subscribe(sync));
       },
       { immediate: true },
