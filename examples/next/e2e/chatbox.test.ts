@@ -8,12 +8,17 @@ let app: AppServer;
 let browser: Browser;
 let page: Page;
 let problems: string[];
+/** Development hints of the library: a production build prints none. */
+const libraryWarnings: string[] = [];
 
 beforeAll(async () => {
   app = await startNextApp();
   browser = await launchChromium();
   page = await browser.newPage();
   problems = watchPageProblems(page);
+  page.on('console', (message) => {
+    if (message.text().includes('crisp-unread')) libraryWarnings.push(message.text());
+  });
 });
 
 afterAll(async () => {
@@ -61,5 +66,9 @@ describe('the Next.js example on the chatbox source (crisp-sdk-web), in Chromium
   it('made no REST request, and had no hydration warning, no console error and no request off 127.0.0.1', () => {
     expect(app.emulator.requestCount()).toBe(0);
     expect(problems).toEqual([]);
+  });
+
+  it('printed no development hint of the library (a production build)', () => {
+    expect(libraryWarnings).toEqual([]);
   });
 });

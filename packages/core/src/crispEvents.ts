@@ -93,9 +93,7 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
 
   /** Warns once per event, in development, that a handler pushed directly runs as a listener. */
   const adopted = (event: string) => {
-    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-      ?.env;
-    if (env?.NODE_ENV !== 'production' && !warned.has(event)) {
+    if (isDevelopment() && !warned.has(event)) {
       warned.add(event);
       warn(
         `crisp-unread: a $crisp "${event}" handler pushed directly now runs as a listener ` +
@@ -243,4 +241,17 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
   if (options.target !== undefined || isBrowser()) watchAssignments();
   attach();
   return events;
+}
+
+/**
+ * Whether this is a development build. Written as `process.env.NODE_ENV` so that bundlers (Vite,
+ * Next, webpack) replace it in the page, where `process` does not exist; without a bundler the
+ * lookup throws there, and a warning too many beats a silent trap.
+ */
+function isDevelopment(): boolean {
+  try {
+    return process.env.NODE_ENV !== 'production';
+  } catch {
+    return true;
+  }
 }

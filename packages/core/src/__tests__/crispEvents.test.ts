@@ -90,6 +90,29 @@ describe('crispEvents', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('takes in a handler another script registers directly without a warning in a production build', () => {
+    vi.stubEnv('NODE_ENV', 'production');
+    try {
+      const warn = vi.fn();
+      const fake = createFakeCrisp(host);
+      fake.install();
+      fake.load();
+      const events = crispEvents({ target: host, warn });
+      events.on('message:received', vi.fn());
+      const theirs = vi.fn();
+      (host.$crisp as { push: (command: unknown[]) => void }).push([
+        'on',
+        'message:received',
+        theirs,
+      ]);
+      fake.operatorSends(1);
+      expect(theirs).toHaveBeenCalledTimes(1);
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('takes in a handler another script registers directly, and warns', () => {
     const warn = vi.fn();
     const fake = createFakeCrisp(host);
