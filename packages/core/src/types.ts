@@ -163,8 +163,9 @@ export interface UnreadStoreOptions {
   graceMs?: number | undefined;
   /**
    * How long an unused count stays in the query cache: its query's `gcTime`, which query-core
-   * counts from when its last observer leaves (the longest `gcTime` among them wins).
-   * Defaults to `300000` (5 minutes).
+   * counts from when its last observer leaves (the longest `gcTime` among them wins). In Node that
+   * timer keeps the process alive until it fires: a script that is done calls `dispose()`, which
+   * frees the store's entries at once. Defaults to `300000` (5 minutes).
    */
   gcTimeMs?: number | undefined;
 }
