@@ -13,9 +13,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
   let clock = options.now;
   const now = () => (clock ?? Date.now)();
   const maxEntries = options.maxEntries ?? 100_000;
-  const counts = new Map<string, { entry: CachedCount; expiresAt: number }>();
+  const counts = expiringMap<CachedCount>(now, maxEntries);
   const leases = new Map<string, number>();
-  const marks = new Map<string, { at: number; expiresAt: number }>();
+  const marks = expiringMap<number>(now, maxEntries);
   const budgets = new Map<string, number>();
   const listeners = new Map<string, Set<(message: RelayMessage) => void>>();
   let pausedUntil: number | undefined;
@@ -31,19 +31,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
       if (options.now === undefined && context.now) clock = context.now;
     },
     async getCount(sessionId) {
-      const cached = counts.get(sessionId);
-      if (!cached) return undefined;
-      if (cached.expiresAt <= now()) {
-        counts.delete(sessionId);
-        return undefined;
-      }
-      return cached.entry;
+      return counts.get(sessionId);
     },
     async setCount(sessionId, entry, retainMs) {
-      counts.delete(sessionId);
-      counts.set(sessionId, { entry, expiresAt: now() + retainMs });
-      // Maps iterate in insertion order: the first key is the least recently written.
-      while (counts.size > maxEntries) counts.delete(counts.keys().next().value as string);
+      counts.set(sessionId, entry, retainMs);
     },
     async acquire(key, leaseMs) {
       const at = now();
@@ -71,19 +62,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
       return budgets.get(counter) ?? 0;
     },
     async markChanged(sessionId, at, retainMs) {
-      const previous = marks.get(sessionId)?.at ?? 0;
-      marks.delete(sessionId);
-      marks.set(sessionId, { at: Math.max(previous, at), expiresAt: now() + retainMs });
-      while (marks.size > maxEntries) marks.delete(marks.keys().next().value as string);
+      marks.set(sessionId, Math.max(marks.get(sessionId) ?? 0, at), retainMs);
     },
     async getChanged(sessionId) {
-      const mark = marks.get(sessionId);
-      if (!mark) return undefined;
-      if (mark.expiresAt <= now()) {
-        marks.delete(sessionId);
-        return undefined;
-      }
-      return mark.at;
+      return marks.get(sessionId);
     },
     async getPausedUntil() {
       return pausedUntil;
@@ -117,6 +99,32 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
       marks.clear();
       leases.clear();
       listeners.clear();
+    },
+  };
+}
+
+/**
+ * A map whose entries expire `retainMs` after they were written, holding at most `maxEntries`:
+ * past that the least recently written go first. Expiry is checked on access, no timers.
+ */
+function expiringMap<T>(now: () => number, maxEntries: number) {
+  const entries = new Map<string, { value: T; expiresAt: number }>();
+  return {
+    get(key: string): T | undefined {
+      const held = entries.get(key);
+      if (held === undefined) return undefined;
+      if (held.expiresAt > now()) return held.value;
+      entries.delete(key);
+      return undefined;
+    },
+    set(key: string, value: T, retainMs: number): void {
+      entries.delete(key);
+      entries.set(key, { value, expiresAt: now() + retainMs });
+      // Maps iterate in insertion order: the first key is the least recently written.
+      while (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+    },
+    clear(): void {
+      entries.clear();
     },
   };
 }
