@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCommandLine, startFromCommandLine } from '../cli.js';
 import type { CrispEmulator } from '../types.js';
 import { signCrispWebhook } from '../webhooks.js';
+import { type HookReceiver, type ReceivedHook, startHookReceiver } from './emulatorClient.js';
 
 describe('parseCommandLine', () => {
   it('reads the port and the web hook from flags', () => {
@@ -54,34 +53,19 @@ describe('parseCommandLine', () => {
 
 describe('startFromCommandLine', () => {
   let emulator: CrispEmulator | undefined;
-  let receiver: Server;
+  let receiver: HookReceiver;
   let receiverUrl: string;
-  const hooks: Array<{ signature: unknown; timestamp: unknown; text: string }> = [];
+  let hooks: ReceivedHook[];
 
   beforeEach(async () => {
-    hooks.length = 0;
-    receiver = createServer((req, res) => {
-      let text = '';
-      req.on('data', (chunk: Buffer) => {
-        text += chunk.toString('utf8');
-      });
-      req.on('end', () => {
-        hooks.push({
-          signature: req.headers['x-crisp-signature'],
-          timestamp: req.headers['x-crisp-request-timestamp'],
-          text,
-        });
-        res.end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/crisp`;
+    receiver = await startHookReceiver();
+    ({ url: receiverUrl, received: hooks } = receiver);
   });
 
   afterEach(async () => {
     await emulator?.close();
     emulator = undefined;
-    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    await receiver.close();
   });
 
   it('drives a push path: an operator message over the control API posts a signed hook at once', async () => {
@@ -102,9 +86,7 @@ describe('startFromCommandLine', () => {
     await emulator.webhooksDelivered();
     expect(hooks).toHaveLength(1);
     const [hook] = hooks;
-    expect(hook!.signature).toBe(
-      signCrispWebhook('relay-secret', hook!.timestamp as string, hook!.text),
-    );
+    expect(hook!.signature).toBe(signCrispWebhook('relay-secret', hook!.timestamp, hook!.text));
     expect(JSON.parse(hook!.text)).toMatchObject({
       website_id: summary.websiteId,
       event: 'message:received',

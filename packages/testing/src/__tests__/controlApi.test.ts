@@ -1,10 +1,9 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { basicAuth } from '../credentials.js';
 import { startCrispEmulator } from '../startCrispEmulator.js';
 import type { CrispEmulator, EmulatedWebsite } from '../types.js';
 import { signCrispWebhook } from '../webhooks.js';
+import { startHookReceiver } from './emulatorClient.js';
 
 let emulator: CrispEmulator;
 
@@ -81,24 +80,10 @@ describe('control API', () => {
   });
 
   it('sets web hook targets per website and for every website, and lists deliveries', async () => {
-    const hooks: Array<{ signature: unknown; timestamp: unknown; text: string }> = [];
-    const receiver = createServer((req, res) => {
-      let text = '';
-      req.on('data', (chunk: Buffer) => {
-        text += chunk.toString('utf8');
-      });
-      req.on('end', () => {
-        hooks.push({
-          signature: req.headers['x-crisp-signature'],
-          timestamp: req.headers['x-crisp-request-timestamp'],
-          text,
-        });
-        res.end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const receiver = await startHookReceiver();
+    const hooks = receiver.received;
     try {
-      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/crisp`;
+      const { url } = receiver;
       const website = emulator.createWebsite();
       const sessionId = emulator.createSession(website.websiteId);
       const sends = `/websites/${website.websiteId}/sessions/${sessionId}/operator-sends`;
@@ -112,7 +97,7 @@ describe('control API', () => {
       await emulator.webhooksDelivered();
       expect(hooks).toHaveLength(1);
       expect(hooks[0]!.signature).toBe(
-        signCrispWebhook('site-secret', hooks[0]!.timestamp as string, hooks[0]!.text),
+        signCrispWebhook('site-secret', hooks[0]!.timestamp, hooks[0]!.text),
       );
       expect(JSON.parse(hooks[0]!.text)).toMatchObject({
         event: 'message:received',
@@ -134,14 +119,14 @@ describe('control API', () => {
       await emulator.webhooksDelivered();
       expect(hooks).toHaveLength(2);
       expect(hooks[1]!.signature).toBe(
-        signCrispWebhook('all-secret', hooks[1]!.timestamp as string, hooks[1]!.text),
+        signCrispWebhook('all-secret', hooks[1]!.timestamp, hooks[1]!.text),
       );
       await control('DELETE', '/webhook');
       await control('POST', sends);
       await emulator.webhooksDelivered();
       expect(hooks).toHaveLength(2);
     } finally {
-      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+      await receiver.close();
     }
   });
 

@@ -1,42 +1,29 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadFixture } from '../loadFixture.js';
 import { startCrispEmulator } from '../startCrispEmulator.js';
 import { signCrispWebhook } from '../webhooks.js';
-import { type Harness, startHarness } from './emulatorClient.js';
-
-interface Received {
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-}
+import {
+  type Harness,
+  type HookReceiver,
+  type ReceivedHook,
+  startHarness,
+  startHookReceiver,
+} from './emulatorClient.js';
 
 let h: Harness;
-let receiver: Server;
-let received: Received[];
+let receiver: HookReceiver;
+let received: ReceivedHook[];
 let receiverUrl: string;
-let answer = 200;
 
 beforeEach(async () => {
-  received = [];
-  answer = 200;
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({ headers: req.headers, text: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(answer, { 'Content-Type': 'application/json' });
-      res.end('{"ok":true}');
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/crisp`;
+  receiver = await startHookReceiver();
+  ({ received, url: receiverUrl } = receiver);
   h = await startHarness({ webhook: { url: receiverUrl, secret: 'test-secret' } });
 });
 
 afterEach(async () => {
   await h.emulator.close();
-  await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  await receiver.close();
 });
 
 describe('web hooks', () => {
@@ -100,7 +87,7 @@ describe('web hooks', () => {
   });
 
   it('logs the receiver status and failed deliveries, and stops with setWebhook(null)', async () => {
-    answer = 401;
+    receiver.answer = 401;
     h.emulator.operatorSends(h.website.websiteId, h.sessionId);
     await h.emulator.webhooksDelivered();
     expect(h.emulator.webhookDeliveries.map((d) => d.status)).toEqual([401]);
