@@ -229,8 +229,7 @@ export async function simulateDay(options: {
         last = count;
         shown.changes.push([Date.now(), count]);
       };
-      record(pageStore.getSnapshot());
-      const unsubscribe = pageStore.subscribe(record);
+      const unsubscribe = pageStore.subscribe(record); // the current state at once, then changes
       const close = () => {
         open.delete(close);
         shown.closeAt = Date.now();

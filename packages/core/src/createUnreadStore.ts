@@ -13,7 +13,6 @@ import {
   of,
   Subject,
   share,
-  skip,
   takeUntil,
   tap,
   timer,
@@ -96,8 +95,8 @@ export function createUnreadStore(options: UnreadStoreOptions): UnreadStore {
     state$,
     getSnapshot: () => snapshot$.value,
     subscribe(listener) {
-      // The listener hears changes only: the current state is what getSnapshot() gives.
-      const subscription = state$.pipe(skip(1)).subscribe(listener);
+      // Svelte's store contract: the current state at once, then every change.
+      const subscription = state$.subscribe(listener);
       return () => subscription.unsubscribe();
     },
     async refresh() {

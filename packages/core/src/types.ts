@@ -178,7 +178,12 @@ export interface UnreadStore {
   readonly state$: Observable<UnreadState>;
   /** The current state; the same object until a field changes. */
   getSnapshot(): UnreadState;
-  /** Calls `listener` on every new state (not at once). Starts the work; returns the unsubscribe. */
+  /**
+   * Calls `listener` with the current state at once, then with every new state; starts the work
+   * and returns the unsubscribe function. This is Svelte's store contract, so `$store` in a Svelte
+   * component is the `UnreadState`. React's `useSyncExternalStore` and Vue adapters compare
+   * snapshots, so the call at once renders nothing.
+   */
   subscribe(listener: (state: UnreadState) => void): () => void;
   /**
    * Reads now, whatever the schedule, and resumes after a stop (401, 403, a gone session).

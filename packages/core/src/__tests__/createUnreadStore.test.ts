@@ -120,12 +120,13 @@ describe('createUnreadStore', () => {
       expect(Object.isFrozen(first)).toBe(true);
     });
 
-    it('calls subscribe() listeners on changes only, not at once', async () => {
+    it('calls a subscribe() listener at once with the current state, then on every change (Svelte\'s store contract)', async () => {
       const source = scriptedSource(2, 3);
       const s = store({ source, sessionId: sessionA });
       const listener = vi.fn();
       const unsubscribe = s.subscribe(listener);
-      expect(listener.mock.calls.map(([state]) => state.status)).toEqual(['loading']);
+      // The idle state it was handed at once, then the read that subscribing started.
+      expect(listener.mock.calls.map(([state]) => state.status)).toEqual(['idle', 'loading']);
       await settle();
       expect(listener).toHaveBeenLastCalledWith(
         expect.objectContaining({ count: 2, status: 'ready' }),
@@ -133,6 +134,23 @@ describe('createUnreadStore', () => {
       unsubscribe();
       await vi.advanceTimersByTimeAsync(120_000);
       expect(source.calls).toHaveLength(1);
+    });
+
+    it('hands a late subscribe() listener the snapshot itself at once, and nothing more until a change', async () => {
+      const source = scriptedSource(2, 2, 5);
+      const s = store({ source, sessionId: sessionA, pollIntervalMs: 1000 });
+      record(s);
+      await settle();
+      const listener = vi.fn();
+      const unsubscribe = s.subscribe(listener);
+      expect(listener).toHaveBeenCalledTimes(1);
+      expect(listener.mock.calls[0]![0]).toBe(s.getSnapshot());
+      await vi.advanceTimersByTimeAsync(1000);
+      // The second read answered 2 again: only `updatedAt` moved.
+      expect(listener.mock.calls.map(([state]) => state.count)).toEqual([2, 2]);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(listener.mock.calls.map(([state]) => state.count)).toEqual([2, 2, 5]);
+      unsubscribe();
     });
   });
 

@@ -53,6 +53,40 @@ describe('useUnread', () => {
     expect(results.length - rendersWhenReady).toBe(0);
   });
 
+  it('renders once when it mounts on a store that is already ready, whose subscribe hands over the current state at once', async () => {
+    const source = countingSource(4);
+    const store = track(testStore(source));
+    const keep = store.subscribe(() => {});
+    await advance(0);
+    expect(store.getSnapshot()).toMatchObject({ count: 4, status: 'ready' });
+    const { results } = renderCounted(store);
+    await advance(0);
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ count: 4, status: 'ready' });
+    keep();
+  });
+
+  it('renders as often under StrictMode whatever the store hands over on subscribe', async () => {
+    const source = countingSource(4);
+    const store = track(testStore(source));
+    const results: UseUnreadResult[] = [];
+    render(
+      <StrictMode>
+        <Badge store={store} results={results} />
+      </StrictMode>,
+    );
+    await advance(0);
+    // StrictMode renders twice per update: idle (mount), loading, ready.
+    expect(results.map((result) => result.status)).toEqual([
+      'idle',
+      'idle',
+      'loading',
+      'loading',
+      'ready',
+      'ready',
+    ]);
+  });
+
   it('renders once when a poll brings a new count', async () => {
     const source = countingSource(2);
     const store = track(testStore(source));

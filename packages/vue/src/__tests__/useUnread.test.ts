@@ -107,6 +107,21 @@ describe('useUnread', () => {
     wrapper.unmount();
   });
 
+  it('renders once and updates 0 times when it mounts on a store that is already ready', async () => {
+    const store = makeStore({ source: scriptedSource(3) });
+    const keep = store.subscribe(() => {});
+    await settle();
+    expect(store.getSnapshot()).toMatchObject({ count: 3, status: 'ready' });
+    const { component, stats } = badge(() => useUnread(store));
+    const wrapper = mount(component);
+    await settle();
+    await nextTick();
+    expect(wrapper.text()).toBe('count: 3 status: ready error: - loading: false');
+    expect(stats).toMatchObject({ renders: 1, updates: 0 });
+    wrapper.unmount();
+    keep();
+  });
+
   it('exposes stale: true while the source serves a count it could not refresh', async () => {
     const source = scriptedSource(3, { count: 3, stale: true }, 3);
     const store = makeStore({ source });
