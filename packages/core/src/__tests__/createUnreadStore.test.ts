@@ -120,7 +120,7 @@ describe('createUnreadStore', () => {
       expect(Object.isFrozen(first)).toBe(true);
     });
 
-    it('calls a subscribe() listener at once with the current state, then on every change (Svelte\'s store contract)', async () => {
+    it("calls a subscribe() listener at once with the current state, then on every change (Svelte's store contract)", async () => {
       const source = scriptedSource(2, 3);
       const s = store({ source, sessionId: sessionA });
       const listener = vi.fn();
