@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Starts the Crisp emulator with one website and one session, prints them as one JSON line on
-// stdout and runs until SIGINT or SIGTERM. `--port` (or PORT) picks the port (default 4010);
+// stdout (or, with `--print-env`, as CRISP_*= lines for a .env file) and runs until SIGINT or
+// SIGTERM. `--port` (or PORT) picks the port (default 4010);
 // `--webhook-url` and `--webhook-secret` (or CRISP_EMULATOR_WEBHOOK_URL and
 // CRISP_EMULATOR_WEBHOOK_SECRET) make it post signed web hooks, e.g. to a relay.
 import { startFromCommandLine } from '../dist/cli.js';
@@ -12,8 +13,8 @@ try {
   process.stderr.write(`crisp-emulator: ${error instanceof Error ? error.message : error}\n`);
   process.exit(2);
 }
-const { emulator, summary } = started;
-process.stdout.write(`${JSON.stringify(summary)}\n`);
+const { emulator, output } = started;
+process.stdout.write(output);
 
 let stopping = false;
 const stop = async () => {
