@@ -1,6 +1,11 @@
-import { createUnreadStore, type UnreadSource, type UnreadStore } from '@crisp-unread/core';
+import {
+  createUnreadStore,
+  crispRelay,
+  type UnreadSource,
+  type UnreadStore,
+} from '@crisp-unread/core';
 import { render } from 'svelte/server';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import ChatButton from '../src/ChatButton.svelte';
 import { unreadStoreKey } from '../src/unread';
 
@@ -53,5 +58,22 @@ describe('ChatButton.svelte on a store that is already ready', () => {
     expect(html).toMatch(/role="status">error: \w[\w-]*<\/p>/);
     expect(html).not.toContain('data-testid="badge"');
     keep();
+  });
+});
+
+describe('ChatButton.svelte in a server render (SvelteKit)', () => {
+  it('renders the idle state on a relative relay URL, and reads nothing on the server', async () => {
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    const store = createUnreadStore({
+      source: crispRelay({ url: '/api/crisp-unread', stream: true }),
+      sessionId,
+    });
+    stores.push(store);
+    const html = renderButton(store);
+    expect(html).toContain('role="status">idle</p>');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(fetchSpy).not.toHaveBeenCalled();
+    expect(store.getSnapshot().status).toBe('idle');
+    fetchSpy.mockRestore();
   });
 });
