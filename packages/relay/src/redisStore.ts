@@ -74,6 +74,9 @@ export interface RedisStoreOptions {
   now?: (() => number) | undefined;
 }
 
+/** `connecting` until first healthy (or until a connection fails), then `ok` or `degraded`. */
+type StoreState = 'connecting' | 'ok' | 'degraded';
+
 const DOWN: unique symbol = Symbol('redis-down');
 type Down = typeof DOWN;
 
@@ -203,7 +206,10 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
   let subscription: Promise<void> | null = null;
   let subscriber: RedisSubscriberLike | undefined;
   const ownsSubscriber = options.subscriber === undefined;
-  let reported: 'ok' | 'degraded' | undefined;
+  // Until the store is first healthy it is connecting, unless a connection closes or a command
+  // fails first (ioredis emits `close` when a connection attempt fails): then it is degraded.
+  let starting = true;
+  let reported: StoreState | undefined;
 
   const namespace = () => {
     if (!websiteId) misconfigured('no website id: pass `websiteId` or give it to a relay.');
@@ -218,20 +224,29 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     subscribed &&
     subscriber?.status === 'ready';
 
-  /** Logs each change between healthy and degraded once. */
+  const state = (): StoreState => {
+    if (healthy()) {
+      starting = false;
+      return 'ok';
+    }
+    return starting && !closed && !suspended ? 'connecting' : 'degraded';
+  };
+
+  /** Logs each change between healthy and degraded once; connecting is not worth a line. */
   const report = () => {
     if (closed || !websiteId) return;
-    const state = healthy() ? 'ok' : 'degraded';
-    if (state === reported) return;
+    const current = state();
+    if (current === 'connecting' || current === reported) return;
+    const previous = reported;
+    reported = current;
     // The first state is only worth a line when it is bad.
-    if (reported !== undefined || state === 'degraded') {
+    if (previous !== undefined || current === 'degraded') {
       log(
-        state === 'ok'
+        current === 'ok'
           ? 'crisp-unread relay: Redis is reachable again; sharing state through it.'
           : 'crisp-unread relay: Redis is unreachable; serving from this instance (budget per instance).',
       );
     }
-    reported = state;
   };
 
   /** `run()` within the deadline: ioredis's `commandTimeout`, or the store's own timer. */
@@ -255,6 +270,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
   /** Stops sending commands and PINGs in the background until Redis answers again. */
   const suspend = () => {
     suspended = true;
+    starting = false;
     if (probe !== undefined || closed) return;
     probe = setTimeout(async () => {
       try {
@@ -321,6 +337,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
         },
         () => {
           subscribed = false;
+          starting = false;
         },
       )
       .finally(report);
@@ -328,6 +345,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
   };
   const onSubscriberClose = () => {
     subscribed = false;
+    starting = false;
     report();
   };
   const onClientReady = () => {
@@ -338,7 +356,10 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     report();
     flushBudgets().catch(() => undefined);
   };
-  const onClientClose = () => report();
+  const onClientClose = () => {
+    starting = false;
+    report();
+  };
   const onError = () => {
     // ioredis reports every failed reconnection here; the state changes are logged by `report`.
   };
@@ -546,7 +567,9 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
       if (!closed && !suspended && client.status === 'ready') {
         attempt(() => client.ping()).catch(() => undefined);
       }
-      return healthy() ? { status: 'ok' } : { status: 'degraded', redis: 'unreachable' };
+      const current = state();
+      if (current === 'ok') return { status: 'ok' };
+      return { status: 'degraded', redis: current === 'connecting' ? 'connecting' : 'unreachable' };
     },
 
     async close() {
