@@ -210,6 +210,23 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
   // fails first (ioredis emits `close` when a connection attempt fails): then it is degraded.
   let starting = true;
   let reported: StoreState | undefined;
+  // Commands wait (once, `timeoutMs` at most) for the start to be decided, so that the first
+  // requests of a new instance (a serverless cold start) already share state through Redis.
+  let decideStart: () => void = () => {};
+  const startDecided = new Promise<void>((resolve) => {
+    decideStart = resolve;
+  });
+  let startWait: Promise<void> | undefined;
+  let startTimer: ReturnType<typeof setTimeout> | undefined;
+  const waitForStart = () => {
+    startWait ??= Promise.race([
+      startDecided,
+      new Promise<void>((resolve) => {
+        startTimer = setTimeout(resolve, timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(startTimer));
+    return startWait;
+  };
 
   const namespace = () => {
     if (!websiteId) misconfigured('no website id: pass `websiteId` or give it to a relay.');
@@ -236,6 +253,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
   const report = () => {
     if (closed || !websiteId) return;
     const current = state();
+    if (current !== 'connecting') decideStart();
     if (current === 'connecting' || current === reported) return;
     const previous = reported;
     reported = current;
@@ -288,8 +306,12 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     }, timeoutMs);
   };
 
-  /** Runs one command when Redis is usable, within the deadline; `DOWN` otherwise. */
-  async function attempt<T>(run: () => Promise<T>): Promise<T | Down> {
+  /**
+   * Runs one command when Redis is usable, within the deadline; `DOWN` otherwise. While the store
+   * is connecting it first waits for the start (unless `waits` is false: for `/healthz`).
+   */
+  async function attempt<T>(run: () => Promise<T>, waits = true): Promise<T | Down> {
+    if (waits && starting && !closed) await waitForStart();
     if (closed || suspended || client.status !== 'ready') {
       report();
       return DOWN;
@@ -511,7 +533,8 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     async budgetUsed(counter) {
       const budget = budgetOf(counter);
       const key = `${namespace()}budget:${counter}`;
-      const text = await attempt(() => client.get(key));
+      // `/healthz` reports it: never waits for the start.
+      const text = await attempt(() => client.get(key), false);
       const stored = typeof text === 'string' ? Number(text) || 0 : 0;
       return Math.max(stored, budget.seen) + budget.pending;
     },
@@ -575,6 +598,8 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     async close() {
       if (closed) return;
       closed = true;
+      decideStart();
+      clearTimeout(startTimer);
       clearTimeout(probe);
       probe = undefined;
       owned.clear();

@@ -433,6 +433,37 @@ describe('redisStore: two relay instances on one Redis', () => {
     await emulator.close();
   });
 
+  it("shares a cold start's first request through Redis: commands wait for the connection", async () => {
+    const emulator = await startCrispEmulator();
+    const website = emulator.createWebsite();
+    const sessionId = emulator.createSession(website.websiteId, { unread: 4 });
+    const coldRelay = () => {
+      const client = new Redis(redis.url, clientOptions);
+      client.on('error', () => undefined);
+      clients.add(client);
+      return createUnreadRelay({
+        ...emulator.restOptions(website),
+        store: redisStore({ client }),
+        log: false,
+      });
+    };
+    // Two instances created at the moment of their first request, as a route handler's are.
+    const a = coldRelay();
+    const first = await a.fetch(new Request(`http://relay.test${unread(sessionId)}`));
+    expect(await first.json()).toMatchObject({ count: 4, stale: false });
+    const b = coldRelay();
+    const second = await b.fetch(new Request(`http://relay.test${unread(sessionId)}`));
+    expect(await second.json()).toMatchObject({ count: 4, stale: false });
+    expect(emulator.requestCount()).toBe(1);
+    const inspector = connect();
+    expect(await inspector.get(`crisp-unread:${website.websiteId}:count:${sessionId}`)).toMatch(
+      /"count":4/,
+    );
+    await a.close();
+    await b.close();
+    await emulator.close();
+  });
+
   it('leaves no listener on a subscriber it was given once closed', async () => {
     const client = connect();
     const subscriber = connect();
