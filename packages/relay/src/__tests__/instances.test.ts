@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type CrispEmulator, startCrispEmulator } from '@crisp-unread/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRedis, type TestRedis, until } from './redisServer';
-import { startRoundRobinProxy } from './roundRobinProxy';
+import { countStream, startRoundRobinProxy } from './roundRobinProxy';
 
 // Two relay processes (the CLI, as deployed) behind a round-robin proxy: what a scaled or
 // serverless host is. With one Redis every hook reaches every stream and no GET answers a wrong
@@ -75,39 +75,6 @@ async function startRelayProcess(env: Record<string, string>): Promise<RelayProc
     throw new Error(`the relay did not start: ${output}`);
   }
   return { url, output: () => output, stop };
-}
-
-/** An SSE client that records each count with the time it arrived. */
-function countStream(url: string) {
-  const controller = new AbortController();
-  const counts: { count: number; at: number }[] = [];
-  const done = (async () => {
-    const response = await fetch(url, { signal: controller.signal });
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for (;;) {
-      const chunk = await reader.read();
-      if (chunk.done) return;
-      buffer += decoder.decode(chunk.value, { stream: true });
-      for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (block.startsWith('event: count') && data) {
-          counts.push({ count: (JSON.parse(data) as { count: number }).count, at: Date.now() });
-        }
-      }
-    }
-  })().catch(() => undefined);
-  return {
-    counts,
-    seen: (count: number) => counts.some((c) => c.count === count),
-    close: async () => {
-      controller.abort();
-      await done;
-    },
-  };
 }
 
 interface Run {

@@ -52,3 +52,36 @@ export async function startRoundRobinProxy(targets: readonly string[]): Promise<
       }),
   };
 }
+
+/** An SSE client that records each count with the time it arrived. */
+export function countStream(url: string) {
+  const controller = new AbortController();
+  const counts: { count: number; at: number }[] = [];
+  const done = (async () => {
+    const response = await fetch(url, { signal: controller.signal });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) return;
+      buffer += decoder.decode(chunk.value, { stream: true });
+      for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (block.startsWith('event: count') && data) {
+          counts.push({ count: (JSON.parse(data) as { count: number }).count, at: Date.now() });
+        }
+      }
+    }
+  })().catch(() => undefined);
+  return {
+    counts,
+    seen: (count: number) => counts.some((c) => c.count === count),
+    close: async () => {
+      controller.abort();
+      await done;
+    },
+  };
+}
