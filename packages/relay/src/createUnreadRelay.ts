@@ -1,6 +1,5 @@
 import { crispRest, misconfigured, normalizeSessionId } from '@crisp-unread/core';
 import { type Context, Hono } from 'hono';
-import { bearerAuth } from 'hono/bearer-auth';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { Budget } from './budget';
@@ -11,7 +10,7 @@ import { FailureMemory } from './failureMemory';
 import { FirstReads } from './firstReads';
 import { lazyRelay } from './lazyRelay';
 import { memoryStore } from './memoryStore';
-import { countHooks, type RelayMetrics } from './metrics';
+import { mountMetricsRoute, type RelayMetrics } from './metrics';
 import { defaultClientId, RateLimiter } from './rateLimiter';
 import { clientOf, type RelayEnv } from './requestClient';
 import { errorBody, json, rateLimited, retryAfter } from './responses';
@@ -360,34 +359,10 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
   });
 
   if (s.metrics) {
-    const metrics = s.metrics;
-    metrics.attach({ openStreams: () => streams.size, budget: () => budget.report() });
-    if (s.metricsToken !== undefined) {
-      const refused = {
-        message: () =>
-          errorBody(
-            401,
-            'unauthorized',
-            'GET /metrics needs `Authorization: Bearer <metricsToken>`.',
-          ),
-      };
-      routes.use(
-        '/metrics',
-        bearerAuth({
-          token: s.metricsToken,
-          noAuthenticationHeader: refused,
-          invalidAuthenticationHeader: refused,
-          invalidToken: refused,
-        }),
-      );
-    }
-    routes.get('/metrics', async () => {
-      const text = await metrics.render();
-      return new Response(text, {
-        headers: { 'Content-Type': metrics.contentType, 'Cache-Control': 'no-store' },
-      });
+    mountMetricsRoute(routes, s.metrics, s.metricsToken, {
+      openStreams: () => streams.size,
+      budget: () => budget.report(),
     });
-    routes.use('/webhooks/crisp', countHooks(metrics));
   }
 
   /**

@@ -1,4 +1,7 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Hono, MiddlewareHandler } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
+import type { RelayEnv } from './requestClient';
+import { errorBody } from './responses';
 import type { BudgetReport, BudgetShareName, UpstreamFailure } from './types';
 
 /** How an upstream call ended: `ok`, `session-not-found`, or the failure's code. */
@@ -39,6 +42,46 @@ export interface RelayMetrics {
   cacheRead(result: CacheResult): void;
   /** The exposition text. */
   render(): Promise<string>;
+}
+
+/**
+ * `GET /metrics` (behind `Authorization: Bearer <token>` when a token is given), and the count of
+ * every web hook answered. Mounted before the web hook route.
+ */
+export function mountMetricsRoute(
+  routes: Hono<RelayEnv>,
+  metrics: RelayMetrics,
+  token: string | undefined,
+  source: RelayMetricsSource,
+): void {
+  metrics.attach(source);
+  if (token !== undefined) {
+    const refused = {
+      message: () =>
+        errorBody(
+          401,
+          'unauthorized',
+          'GET /metrics needs `Authorization: Bearer <metricsToken>`.',
+        ),
+    };
+    // bearerAuth compares in constant time; it refuses by throwing (the relay's onError answers).
+    routes.use(
+      '/metrics',
+      bearerAuth({
+        token,
+        noAuthenticationHeader: refused,
+        invalidAuthenticationHeader: refused,
+        invalidToken: refused,
+      }),
+    );
+  }
+  routes.get('/metrics', async () => {
+    const text = await metrics.render();
+    return new Response(text, {
+      headers: { 'Content-Type': metrics.contentType, 'Cache-Control': 'no-store' },
+    });
+  });
+  routes.use('/webhooks/crisp', countHooks(metrics));
 }
 
 /** Counts each web hook by what the route answered: no edit inside the route itself. */
