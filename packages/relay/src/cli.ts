@@ -1,4 +1,5 @@
 import { createUnreadRelay } from './createUnreadRelay';
+import type { RelayMetrics } from './metrics';
 import { relayOptionsFromEnv, type ServedRelay, serveUnreadRelay } from './node';
 import { quitRedis, type RedisClientLike, redisStore } from './redisStore';
 import type { RelayStore } from './types';
@@ -29,6 +30,11 @@ export interface CliOptions {
   exit?: ((code: number) => void) | undefined;
   /** Loads the `ioredis` module when `REDIS_URL` is set. Defaults to `import('ioredis')`. */
   loadRedis?: (() => Promise<unknown>) | undefined;
+  /**
+   * Makes the metrics when `RELAY_METRICS_TOKEN` is set. Defaults to `prometheusMetrics()`, loaded
+   * only then (prom-client is an optional peer dependency).
+   */
+  loadMetrics?: (() => Promise<RelayMetrics>) | undefined;
 }
 
 /** A relay started by `main`. */
@@ -130,6 +136,23 @@ async function loadRedisConstructor(load: () => Promise<unknown>): Promise<Redis
   return candidate as RedisConstructor;
 }
 
+/** `prometheusMetrics()`, loaded on demand: prom-client need not be installed otherwise. */
+async function prometheusFromPackage(): Promise<RelayMetrics> {
+  try {
+    const { prometheusMetrics } = await import('./prometheus');
+    return prometheusMetrics();
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new Error(
+        'RELAY_METRICS_TOKEN is set but the prom-client package is not installed: install it next ' +
+          'to @crisp-unread/relay (npm install prom-client), or unset RELAY_METRICS_TOKEN.',
+      );
+    }
+    throw error;
+  }
+}
+
 /**
  * Resolves once the store reports `ok` (connected and subscribed), or `false` after `ms`. The
  * relay's log is muted meanwhile, so a start that connects in time logs nothing.
@@ -180,7 +203,17 @@ export async function main(
       client.on('error', () => {});
       store = redisStore({ client, prefix: env.REDIS_PREFIX || undefined });
     }
-    const relay = createUnreadRelay({ ...relayOptions, ...(store ? { store } : {}), log });
+    // `GET /metrics` only with a token: the CLI usually listens where anyone can reach it.
+    const metricsToken = env.RELAY_METRICS_TOKEN || undefined;
+    const metrics = metricsToken
+      ? await (options.loadMetrics ?? prometheusFromPackage)()
+      : undefined;
+    const relay = createUnreadRelay({
+      ...relayOptions,
+      ...(store ? { store } : {}),
+      ...(metrics ? { metrics, metricsToken } : {}),
+      log,
+    });
     try {
       // The first requests should share state already: wait (briefly) for Redis.
       const ready = store && url ? await storeReady(store, cliRedisOptions.connectTimeout) : true;

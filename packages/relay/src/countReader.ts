@@ -2,6 +2,7 @@ import { type CrispRestSource, isUnreadError } from '@crisp-unread/core';
 import { type Budget, dayMs } from './budget';
 import type { FailureMemory } from './failureMemory';
 import { isFresh, shareOf } from './freshness';
+import type { RelayMetrics } from './metrics';
 import type { CachedCount, RelayMessage, RelayStore, UpstreamFailure } from './types';
 import type { CallResult, UpstreamGate } from './upstreamGate';
 
@@ -27,6 +28,8 @@ export interface CountReaderSettings {
   timeoutMs: number;
   now: () => number;
   log: (line: string) => void;
+  /** Told of each client read and each upstream call, when the relay exports metrics. */
+  metrics?: RelayMetrics | undefined;
 }
 
 // Counts and web hook marks outlive a restart (and a day of spent budget or an outage), so a
@@ -96,6 +99,7 @@ export class CountReader {
    */
   async read(sessionId: string): Promise<ReadOutcome> {
     const { cached, fresh } = await this.#look(sessionId);
+    this.#s.metrics?.cacheRead(fresh ? 'hit' : cached ? 'stale' : 'miss');
     if (fresh) return fromCache(cached!, false);
     const remembered = this.#s.failures.recall(sessionId);
     if (remembered) return fallback(cached, remembered);
@@ -214,10 +218,12 @@ export class CountReader {
         try {
           count = await this.#s.source.read(sessionId, { signal: controller.signal });
           result = 'answered';
+          this.#s.metrics?.upstreamCall(share, 'ok');
         } catch (error) {
           // The relay is closing: not Crisp's failure; waiters read themselves (see `finally`).
           if (controller.signal.aborted) return fallback(cached, { code: 'network' });
           const failure = toFailure(error);
+          this.#s.metrics?.upstreamCall(share, failure.code);
           if (failure.code === 'session-not-found') {
             result = 'answered';
             published = true;

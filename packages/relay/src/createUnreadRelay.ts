@@ -1,6 +1,7 @@
 import { crispRest, misconfigured, normalizeSessionId } from '@crisp-unread/core';
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
 import { Budget } from './budget';
 import { CountReader, type ReadOutcome } from './countReader';
 import { economySettings } from './economySettings';
@@ -9,6 +10,7 @@ import { FailureMemory } from './failureMemory';
 import { FirstReads } from './firstReads';
 import { lazyRelay } from './lazyRelay';
 import { memoryStore } from './memoryStore';
+import { mountMetricsRoute, type RelayMetrics } from './metrics';
 import { defaultClientId, RateLimiter } from './rateLimiter';
 import { clientOf, type RelayEnv } from './requestClient';
 import { errorBody, json, rateLimited, retryAfter } from './responses';
@@ -135,6 +137,7 @@ function resolveOptions(options: UnreadRelayOptions) {
   }
   positive('maxStreamsPerClient', settings.maxStreamsPerClient, true);
   positive('maxStreams', settings.maxStreams, true);
+  checkMetrics(settings.metrics, settings.metricsToken);
   return {
     ...settings,
     ...economySettings(settings),
@@ -163,7 +166,27 @@ type Unmerged =
   | 'webhookSecret'
   | 'safetyRefreshMs'
   | 'budgetShares'
-  | 'failureMemoryMs';
+  | 'failureMemoryMs'
+  | 'metrics'
+  | 'metricsToken';
+
+function checkMetrics(metrics: RelayMetrics | undefined, token: string | undefined): void {
+  if (
+    metrics !== undefined &&
+    (typeof metrics !== 'object' ||
+      metrics === null ||
+      typeof metrics.render !== 'function' ||
+      typeof metrics.attach !== 'function')
+  ) {
+    fail(
+      '`metrics` must be a RelayMetrics, such as prometheusMetrics() from @crisp-unread/relay/prometheus.',
+    );
+  }
+  if (token !== undefined && (typeof token !== 'string' || !/^[\x21-\x7e]{16,}$/.test(token))) {
+    fail('`metricsToken` must be at least 16 printable characters without spaces.');
+  }
+  if (token !== undefined && metrics === undefined) fail('`metricsToken` needs `metrics`.');
+}
 
 /** How long a client refused a stream is told to wait: no stream's end can be foreseen. */
 const streamRetryMs = 30_000;
@@ -255,7 +278,9 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     ...(s.fetch ? { fetch: s.fetch } : {}),
   });
   const websiteId = s.websiteId.toLowerCase();
-  const secrets = [s.key, s.webhookSecret].filter((x): x is string => typeof x === 'string');
+  const secrets = [s.key, s.webhookSecret, s.metricsToken].filter(
+    (x): x is string => typeof x === 'string',
+  );
   const sink = s.log === false ? () => {} : (s.log ?? ((line: string) => console.warn(line)));
   // Belt and braces: nothing the relay logs should hold a secret, but a message from below might.
   const log = (line: string) => {
@@ -282,6 +307,7 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     timeoutMs: s.timeoutMs,
     now: s.now,
     log,
+    metrics: s.metrics,
   });
   const watchers = new Watchers(reader, store, {
     periodMs: s.maxAgeMs,
@@ -331,6 +357,13 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     }
     return json(200, { ...health, budget: await budget.report() });
   });
+
+  if (s.metrics) {
+    mountMetricsRoute(routes, s.metrics, s.metricsToken, {
+      openStreams: () => streams.size,
+      budget: () => budget.report(),
+    });
+  }
 
   /**
    * What both session routes start with: the rate limit, the id check, `before` (the stream
@@ -433,6 +466,8 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
 
   app.notFound(() => errorBody(404, 'not-found', 'No such route.'));
   app.onError((error) => {
+    // hono's middleware (bearerAuth on /metrics) refuses by throwing its answer.
+    if (error instanceof HTTPException) return error.getResponse();
     log(`crisp-unread relay: internal error: ${error instanceof Error ? error.name : 'unknown'}`);
     return errorBody(500, 'internal', 'The relay failed.');
   });

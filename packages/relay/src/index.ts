@@ -1,5 +1,12 @@
 export { countEvents, createUnreadRelay } from './createUnreadRelay';
 export { type MemoryStoreOptions, memoryStore } from './memoryStore';
+export type {
+  CacheResult,
+  HookResult,
+  RelayMetrics,
+  RelayMetricsSource,
+  UpstreamOutcome,
+} from './metrics';
 export {
   type RedisClientLike,
   type RedisStoreOptions,

@@ -74,6 +74,9 @@ export interface RedisStoreOptions {
   now?: (() => number) | undefined;
 }
 
+/** `connecting` until first healthy (or until a connection fails), then `ok` or `degraded`. */
+type StoreState = 'connecting' | 'ok' | 'degraded';
+
 const DOWN: unique symbol = Symbol('redis-down');
 type Down = typeof DOWN;
 
@@ -203,7 +206,27 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
   let subscription: Promise<void> | null = null;
   let subscriber: RedisSubscriberLike | undefined;
   const ownsSubscriber = options.subscriber === undefined;
-  let reported: 'ok' | 'degraded' | undefined;
+  // Until the store is first healthy it is connecting, unless a connection closes or a command
+  // fails first (ioredis emits `close` when a connection attempt fails): then it is degraded.
+  let starting = true;
+  let reported: StoreState | undefined;
+  // Commands wait (once, `timeoutMs` at most) for the start to be decided, so that the first
+  // requests of a new instance (a serverless cold start) already share state through Redis.
+  let decideStart: () => void = () => {};
+  const startDecided = new Promise<void>((resolve) => {
+    decideStart = resolve;
+  });
+  let startWait: Promise<void> | undefined;
+  let startTimer: ReturnType<typeof setTimeout> | undefined;
+  const waitForStart = () => {
+    startWait ??= Promise.race([
+      startDecided,
+      new Promise<void>((resolve) => {
+        startTimer = setTimeout(resolve, timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(startTimer));
+    return startWait;
+  };
 
   const namespace = () => {
     if (!websiteId) misconfigured('no website id: pass `websiteId` or give it to a relay.');
@@ -218,20 +241,30 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     subscribed &&
     subscriber?.status === 'ready';
 
-  /** Logs each change between healthy and degraded once. */
+  const state = (): StoreState => {
+    if (healthy()) {
+      starting = false;
+      return 'ok';
+    }
+    return starting && !closed && !suspended ? 'connecting' : 'degraded';
+  };
+
+  /** Logs each change between healthy and degraded once; connecting is not worth a line. */
   const report = () => {
     if (closed || !websiteId) return;
-    const state = healthy() ? 'ok' : 'degraded';
-    if (state === reported) return;
+    const current = state();
+    if (current !== 'connecting') decideStart();
+    if (current === 'connecting' || current === reported) return;
+    const previous = reported;
+    reported = current;
     // The first state is only worth a line when it is bad.
-    if (reported !== undefined || state === 'degraded') {
+    if (previous !== undefined || current === 'degraded') {
       log(
-        state === 'ok'
+        current === 'ok'
           ? 'crisp-unread relay: Redis is reachable again; sharing state through it.'
           : 'crisp-unread relay: Redis is unreachable; serving from this instance (budget per instance).',
       );
     }
-    reported = state;
   };
 
   /** `run()` within the deadline: ioredis's `commandTimeout`, or the store's own timer. */
@@ -255,6 +288,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
   /** Stops sending commands and PINGs in the background until Redis answers again. */
   const suspend = () => {
     suspended = true;
+    starting = false;
     if (probe !== undefined || closed) return;
     probe = setTimeout(async () => {
       try {
@@ -272,8 +306,12 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     }, timeoutMs);
   };
 
-  /** Runs one command when Redis is usable, within the deadline; `DOWN` otherwise. */
-  async function attempt<T>(run: () => Promise<T>): Promise<T | Down> {
+  /**
+   * Runs one command when Redis is usable, within the deadline; `DOWN` otherwise. While the store
+   * is connecting it first waits for the start (unless `waits` is false: for `/healthz`).
+   */
+  async function attempt<T>(run: () => Promise<T>, waits = true): Promise<T | Down> {
+    if (waits && starting && !closed) await waitForStart();
     if (closed || suspended || client.status !== 'ready') {
       report();
       return DOWN;
@@ -321,6 +359,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
         },
         () => {
           subscribed = false;
+          starting = false;
         },
       )
       .finally(report);
@@ -328,6 +367,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
   };
   const onSubscriberClose = () => {
     subscribed = false;
+    starting = false;
     report();
   };
   const onClientReady = () => {
@@ -338,7 +378,10 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     report();
     flushBudgets().catch(() => undefined);
   };
-  const onClientClose = () => report();
+  const onClientClose = () => {
+    starting = false;
+    report();
+  };
   const onError = () => {
     // ioredis reports every failed reconnection here; the state changes are logged by `report`.
   };
@@ -490,7 +533,8 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     async budgetUsed(counter) {
       const budget = budgetOf(counter);
       const key = `${namespace()}budget:${counter}`;
-      const text = await attempt(() => client.get(key));
+      // `/healthz` reports it: never waits for the start.
+      const text = await attempt(() => client.get(key), false);
       const stored = typeof text === 'string' ? Number(text) || 0 : 0;
       return Math.max(stored, budget.seen) + budget.pending;
     },
@@ -546,12 +590,16 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
       if (!closed && !suspended && client.status === 'ready') {
         attempt(() => client.ping()).catch(() => undefined);
       }
-      return healthy() ? { status: 'ok' } : { status: 'degraded', redis: 'unreachable' };
+      const current = state();
+      if (current === 'ok') return { status: 'ok' };
+      return { status: 'degraded', redis: current === 'connecting' ? 'connecting' : 'unreachable' };
     },
 
     async close() {
       if (closed) return;
       closed = true;
+      decideStart();
+      clearTimeout(startTimer);
       clearTimeout(probe);
       probe = undefined;
       owned.clear();

@@ -1,4 +1,5 @@
 import type { CrispTier, FetchLike, UnreadErrorCode } from '@crisp-unread/core';
+import type { RelayMetrics } from './metrics';
 
 /** One session's count as the relay last read it from Crisp. */
 export interface CachedCount {
@@ -255,6 +256,17 @@ export interface UnreadRelayOptions {
   timeoutMs?: number | undefined;
   /** How long Crisp is left alone after a 429/420 without `Retry-After`. Defaults to `60000`. */
   rateLimitedPauseMs?: number | undefined;
+  /**
+   * Serves `GET /metrics` (Prometheus text) from these metrics: `prometheusMetrics()` from
+   * `@crisp-unread/relay/prometheus`. Defaults to none: `/metrics` answers 404.
+   */
+  metrics?: RelayMetrics | undefined;
+  /**
+   * A bearer token `GET /metrics` requires (`Authorization: Bearer <token>`), at least 16
+   * characters. Defaults to none: anyone who reaches the route reads it (it holds no session id
+   * nor secret, but tells your traffic and budget).
+   */
+  metricsToken?: string | undefined;
   /** The clock (epoch ms), for tests. Defaults to `Date.now`. */
   now?: (() => number) | undefined;
   /** The `fetch` for upstream calls. Defaults to the global one. */

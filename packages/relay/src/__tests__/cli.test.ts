@@ -394,6 +394,39 @@ describe('CLI without REDIS_URL', () => {
   });
 });
 
+describe('CLI with RELAY_METRICS_TOKEN', () => {
+  const token = 'cli-metrics-token-0123456789';
+
+  it('serves /metrics with the bearer token only, counting what it served', async () => {
+    const { website, sessionId } = site();
+    const cli = await start(crispEnv(website, { RELAY_METRICS_TOKEN: token }));
+    expect(await (await cli.get(unread(sessionId))).json()).toMatchObject({ count: 2 });
+    expect((await cli.get('/metrics')).status).toBe(401);
+    const response = await fetch(`${cli.relay.url}/metrics`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    const text = await response.text();
+    expect(text).toContain(
+      'crisp_unread_relay_upstream_calls_total{share="firstReads",outcome="ok"} 1',
+    );
+    expect(text).not.toContain(token);
+    expect(text).not.toContain(website.key);
+  });
+
+  it('is off without it, and refuses a short token before it listens', async () => {
+    const { website } = site();
+    const cli = await start(crispEnv(website));
+    expect((await cli.get('/metrics')).status).toBe(404);
+    const error = await main(crispEnv(website, { RELAY_METRICS_TOKEN: 'short' }), {
+      out: () => {},
+      log: () => {},
+      signals: false,
+    }).catch((caught: unknown) => caught);
+    expect(String(error)).toMatch(/metricsToken/);
+    expect(String(error)).not.toContain('short');
+  });
+});
+
 describe('the bin (run from source)', () => {
   let dir: string;
   let script: string;

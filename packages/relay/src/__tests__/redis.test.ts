@@ -393,10 +393,11 @@ describe('redisStore: two relay instances on one Redis', () => {
       log: (line) => logs.push(line),
     });
     const ask = (path: string) => relay.fetch(new Request(`http://relay.test${path}`));
-    expect(await (await ask('/healthz')).json()).toMatchObject({
-      status: 'degraded',
-      redis: 'unreachable',
-    });
+    const redisHealth = async () =>
+      ((await (await ask('/healthz')).json()) as { redis?: string }).redis;
+    // ioredis is still trying: connecting, until its first attempt is refused.
+    expect(await redisHealth()).toBe('connecting');
+    await until(async () => (await redisHealth()) === 'unreachable', 'the store giving up');
     const bodies = await Promise.all(
       Array.from({ length: 50 }, () => ask(unread(sessionId)).then((r) => r.json())),
     );
@@ -405,6 +406,61 @@ describe('redisStore: two relay instances on one Redis', () => {
     expect(logs.some((line) => line.includes('Redis is unreachable'))).toBe(true);
     await relay.close();
     nowhere.disconnect();
+    await emulator.close();
+  });
+
+  it('says connecting, and logs nothing, while ioredis connects to a Redis that is up', async () => {
+    const client = new Redis(redis.url, clientOptions);
+    client.on('error', () => undefined);
+    clients.add(client);
+    const logs: string[] = [];
+    const emulator = await startCrispEmulator();
+    const relay = createUnreadRelay({
+      ...emulator.restOptions(emulator.createWebsite()),
+      store: redisStore({ client }),
+      log: (line) => logs.push(line),
+    });
+    const health = async () =>
+      (await (await relay.fetch(new Request('http://relay.test/healthz'))).json()) as {
+        status: string;
+        redis?: string;
+      };
+    expect(client.status).not.toBe('ready');
+    expect(await health()).toMatchObject({ status: 'degraded', redis: 'connecting' });
+    await until(async () => (await health()).status === 'ok', 'the store connecting');
+    expect(logs).toEqual([]);
+    await relay.close();
+    await emulator.close();
+  });
+
+  it("shares a cold start's first request through Redis: commands wait for the connection", async () => {
+    const emulator = await startCrispEmulator();
+    const website = emulator.createWebsite();
+    const sessionId = emulator.createSession(website.websiteId, { unread: 4 });
+    const coldRelay = () => {
+      const client = new Redis(redis.url, clientOptions);
+      client.on('error', () => undefined);
+      clients.add(client);
+      return createUnreadRelay({
+        ...emulator.restOptions(website),
+        store: redisStore({ client }),
+        log: false,
+      });
+    };
+    // Two instances created at the moment of their first request, as a route handler's are.
+    const a = coldRelay();
+    const first = await a.fetch(new Request(`http://relay.test${unread(sessionId)}`));
+    expect(await first.json()).toMatchObject({ count: 4, stale: false });
+    const b = coldRelay();
+    const second = await b.fetch(new Request(`http://relay.test${unread(sessionId)}`));
+    expect(await second.json()).toMatchObject({ count: 4, stale: false });
+    expect(emulator.requestCount()).toBe(1);
+    const inspector = connect();
+    expect(await inspector.get(`crisp-unread:${website.websiteId}:count:${sessionId}`)).toMatch(
+      /"count":4/,
+    );
+    await a.close();
+    await b.close();
     await emulator.close();
   });
 
