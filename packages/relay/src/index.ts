@@ -15,6 +15,7 @@ export type {
   ConnectionInfo,
   RateLimitOptions,
   RelayMessage,
+  RelayRequestContext,
   RelayStats,
   RelayStore,
   RelayStoreContext,
