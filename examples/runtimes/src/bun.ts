@@ -1,4 +1,3 @@
-// src/bun.ts
 import { createUnreadRelay } from '@crisp-unread/relay';
 
 const relay = createUnreadRelay({

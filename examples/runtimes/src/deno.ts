@@ -1,4 +1,3 @@
-// src/deno.ts
 import { createUnreadRelay } from '@crisp-unread/relay';
 
 const relay = createUnreadRelay({

@@ -1,5 +1,3 @@
-// src/worker.ts
-
 import { env } from 'cloudflare:workers';
 import { createUnreadRelay } from '@crisp-unread/relay';
 
