@@ -14,8 +14,4 @@ declare global {
   function render(count: number | null): void;
   function makeSource(): UnreadSource;
   function defineNuxtPlugin(plugin: (nuxtApp: { vueApp: App }) => void): unknown;
-  const Bun: {
-    serve(options: { fetch(request: Request, server: unknown): Promise<Response> }): unknown;
-  };
-  const Deno: { serve(handler: (request: Request) => Promise<Response>): unknown };
 }

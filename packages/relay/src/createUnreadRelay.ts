@@ -290,7 +290,9 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
   };
   const store: RelayStore = s.store ?? memoryStore({ now: s.now });
   store.attach?.({ websiteId, log, now: s.now });
-  const closing = new AbortController();
+  // A flag, not an AbortController: Workers refuse `new AbortController()` at global scope, where
+  // a module builds its relay.
+  let closing = false;
   const budget = new Budget({ store, total: s.dailyBudget, shares: s.shares, now: s.now });
   const reader = new CountReader({
     source,
@@ -435,7 +437,7 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
       watch: (listener) => watchers.add(sessionId, listener),
       signal: c.req.raw.signal,
       onOpen: (end) => {
-        if (closing.signal.aborted) end();
+        if (closing) end();
         else streams.add(end);
       },
       onClose: (end) => {
@@ -483,7 +485,7 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     }),
     close() {
       closed ??= (async () => {
-        closing.abort();
+        closing = true;
         reader.abortAll();
         for (const end of [...streams]) end();
         watchers.closeAll();

@@ -22,6 +22,7 @@ export type {
   ConnectionInfo,
   RateLimitOptions,
   RelayMessage,
+  RelayRequestContext,
   RelayStats,
   RelayStore,
   RelayStoreContext,

@@ -1,4 +1,4 @@
-import type { ConnectionInfo } from './types';
+import type { ConnectionInfo, RelayRequestContext } from './types';
 
 /** A token bucket per client, in memory. Full buckets are forgotten when the map grows. */
 export class RateLimiter {
@@ -78,9 +78,17 @@ export function defaultClientId(trustProxy: boolean | number) {
     'shared';
 }
 
-/** The peer address the runtime gives: Node bindings (`incoming`) or Bun's server (`requestIP`). */
+/**
+ * The peer address the runtime gives: the server's `{ clientAddress }` (Deno, Workers), Node
+ * bindings (`incoming`) or Bun's server (`requestIP`).
+ */
 export function connectionOf(request: Request, env: unknown): ConnectionInfo {
   if (typeof env !== 'object' || env === null) return {};
+  const given = (env as RelayRequestContext).clientAddress;
+  // Bounded like a forwarded entry: the address keys a map, whoever built the value.
+  if (typeof given === 'string' && given !== '' && given.length <= 64) {
+    return { remoteAddress: given };
+  }
   const node = (env as { incoming?: { socket?: { remoteAddress?: unknown } } }).incoming;
   const address = node?.socket?.remoteAddress;
   if (typeof address === 'string') return { remoteAddress: address };

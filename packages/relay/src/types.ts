@@ -151,8 +151,20 @@ export interface RateLimitOptions {
 
 /** What the relay knows about a request's connection, where the runtime says. */
 export interface ConnectionInfo {
-  /** The peer's address (Node's `socket.remoteAddress`, Bun's `requestIP`). */
+  /**
+   * The peer's address: Node's `socket.remoteAddress`, Bun's `requestIP`, or the `clientAddress`
+   * the server passed (`RelayRequestContext`).
+   */
   readonly remoteAddress?: string | undefined;
+}
+
+/**
+ * The second argument of `relay.fetch` for runtimes whose handler the relay cannot read an
+ * address from: the visitor's address as the server knows it (Deno's `info.remoteAddr.hostname`,
+ * a Worker's `CF-Connecting-IP`). Every per-client limit keys on it, like Node's socket address.
+ */
+export interface RelayRequestContext {
+  readonly clientAddress?: string | null | undefined;
 }
 
 /** Options of `createUnreadRelay`. */
@@ -296,8 +308,15 @@ export interface RelayStats {
 
 /** A relay: a fetch handler for any runtime. */
 export interface UnreadRelay {
-  /** Answers one request. `env` is the runtime's second argument (Node bindings, Bun server). */
-  fetch(request: Request, env?: unknown, executionContext?: unknown): Promise<Response>;
+  /**
+   * Answers one request. `env` is the runtime's second argument: Node bindings, Bun's server, or
+   * `{ clientAddress }` (`RelayRequestContext`) where the runtime hands the address apart.
+   */
+  fetch(
+    request: Request,
+    env?: RelayRequestContext | unknown,
+    executionContext?: unknown,
+  ): Promise<Response>;
   /** Secret-free counters. */
   stats(): RelayStats;
   /** Ends every stream and timer, and closes the store. */

@@ -113,6 +113,24 @@ describe('trustProxy behind an appending proxy', () => {
   });
 });
 
+describe('clientAddress (Deno, Workers)', () => {
+  it('keys every limit on the address the server passes, and shares one bucket without it', async () => {
+    h = await startHarness({ rateLimit: { burst: 2, perSecond: 0.001 } });
+    const read = (clientAddress?: unknown) =>
+      h!.relay
+        .fetch(new Request(`http://relay.test/sessions/${h!.sessionId}/unread`), { clientAddress })
+        .then(async (response) => (await drain([response]))[0]);
+    expect([await read('198.51.100.1'), await read('198.51.100.1')]).toEqual([200, 200]);
+    expect(await read('198.51.100.1')).toBe(429);
+    expect(await read('198.51.100.2')).toBe(200);
+    // No address, an empty one or a hostile one: the one shared bucket, not a bucket per value.
+    expect([await read(undefined), await read(''), await read('x'.repeat(65))]).toEqual([
+      200, 200, 429,
+    ]);
+    expect(await read(42)).toBe(429);
+  });
+});
+
 describe('firstReadLimit', () => {
   it('takes a token only for sessions the store has no count for', async () => {
     h = await startHarness({ firstReadLimit: { burst: 2, perSecond: 0.001 }, trustProxy: true });
