@@ -6,6 +6,7 @@ import {
   defer,
   distinctUntilChanged,
   EMPTY,
+  filter,
   finalize,
   ignoreElements,
   map,
@@ -14,6 +15,7 @@ import {
   of,
   ReplaySubject,
   share,
+  skip,
   switchMap,
   tap,
 } from 'rxjs';
@@ -83,6 +85,17 @@ const pageActive$ = new Observable<boolean>((subscriber) => {
   };
 });
 
+/**
+ * A page on a live push stream that wakes (visible again, back online) reads once: a push lost
+ * while it slept, or while its connection was silently dead, heals at once. Not while hidden:
+ * the stream stays open then, and the read waits for the page to come back.
+ */
+const recheck$ = (pushing$: Observable<boolean>) =>
+  pushing$.pipe(
+    switchMap((pushing) => (pushing ? pageActive$.pipe(distinctUntilChanged(), skip(1)) : EMPTY)),
+    filter((active) => active),
+  );
+
 /** Replays the latest value to each of a stream's several readers below. */
 const shareLatest = <T>() => share<T>({ connector: () => new ReplaySubject(1) });
 
@@ -106,8 +119,10 @@ function sessionCount$(
       sessionId,
       gcTimeMs: config.gcTimeMs,
       pollIntervalMs,
+      retry: config.retry,
     });
     const { queryKey } = binding;
+    const views$ = binding.state$.pipe(shareLatest());
     const queryHash = hashKey(queryKey);
     // One tab polls per key and tells the others its reads (crossTab.ts); sources whose reads cost
     // nothing (the chatbox) read in every tab.
@@ -122,6 +137,7 @@ function sessionCount$(
           ? pushLive$({ client, source, sessionId, queryKey, queryHash, ...timing })
           : of(false),
       ),
+      shareLatest(),
     );
     const active$ = combineLatest([
       leader$,
@@ -134,7 +150,6 @@ function sessionCount$(
       tap((active) => binding.setEnabled(active)),
       shareLatest(),
     );
-    const states$ = binding.state$.pipe(shareLatest());
     const work: SessionWork = {
       queryKey,
       refresh: binding.fetch,
@@ -144,8 +159,8 @@ function sessionCount$(
     return merge(
       // First: whether this store reads is known before its entry is observed.
       active$.pipe(ignoreElements()),
-      states$.pipe(map((query) => deriveState(sessionId, query))),
-      pollSchedule(states$, active$, pollIntervalMs, config.retry).pipe(
+      views$.pipe(map((view) => deriveState(sessionId, view))),
+      merge(pollSchedule(views$, active$, pollIntervalMs), recheck$(pushing$)).pipe(
         tap(() => void binding.fetch()),
         ignoreElements(),
       ),

@@ -20,10 +20,17 @@ export interface UnreadState {
   /** When the count was last read successfully (epoch ms), or `null`. */
   readonly updatedAt: number | null;
   /**
-   * `true` while the count shown is one the source could not refresh (the relay answered it
-   * stale: Crisp failed, paused it or its budget is spent); `false` from every other source.
+   * `true` while the count shown is one the source could not refresh: the relay answered it stale
+   * (Crisp failed, paused it or its budget is spent), or the store's own reads fail (status
+   * `error` with the last good count on show).
    */
   readonly stale: boolean;
+  /**
+   * `true` while a read is in flight for a count that is not `ready`: the first read (`loading`)
+   * or a retry (`error`, which the status keeps until a read succeeds). Routine polls of a ready
+   * count leave it `false`, so they cost no render.
+   */
+  readonly fetching: boolean;
 }
 
 /** One count as a source gives it: the count, and whether the source could not refresh it. */
