@@ -275,7 +275,8 @@ export function crispRelay(options: CrispRelayOptions): CrispRelaySource {
               resume.forget(sessionId, memory);
               throw relayError(404, body, null);
             }
-            if (event === 'count') subscriber.next(readCount(body, 200));
+            // `unchanged`: a resumed stream's count is the one its Last-Event-ID named, still current.
+            if (event === 'count' || event === 'unchanged') subscriber.next(readCount(body, 200));
           },
           armIdle,
           service,
