@@ -160,7 +160,7 @@ describe('the push layer: one failure schedule per session', () => {
     expect(source.calls).toHaveLength(2);
   });
 
-  it("waits for a good read before re-opening the stream of a session whose reads fail", async () => {
+  it('waits for a good read before re-opening the stream of a session whose reads fail', async () => {
     const source = streamingSource(reconnect());
     const down = new UnreadError('server', 'down', { status: 502 });
     let failing = true;
