@@ -16,7 +16,8 @@ export { sseParser } from './sse';
  */
 export interface CrispRelayReconnectOptions {
   /**
-   * The first re-opening waits a random time up to this, the bound doubling per failure.
+   * The bound of the first re-opening's wait (random between half the bound and the bound), doubling
+   * per failure.
    * Defaults to `1000`.
    */
   baseDelayMs?: number | undefined;

@@ -100,8 +100,8 @@ export interface UnreadSource {
 
 /**
  * A push stream's backoff, every field given. After failure `n` (counted since the stream last
- * delivered a count) the store waits a random time up to `min(maxDelayMs, baseDelayMs * 2^(n-1))`
- * (a rate limit waits its `Retry-After`); from failure `maxAttempts` on it waits a poll interval
+ * delivered a count) the store waits a random time between half and all of
+ * `min(maxDelayMs, baseDelayMs * 2^(n-1))` (a rate limit waits its `Retry-After`); from failure `maxAttempts` on it waits a poll interval
  * instead (polling covers the gap), or a longer `Retry-After`.
  */
 export interface StreamReconnect {
@@ -118,8 +118,10 @@ export interface StreamReconnect {
 /** The backoff for transient failures (timeouts, network errors, 5xx, invalid responses). */
 export interface RetryOptions {
   /**
-   * The first retry waits a random time up to this, then the bound doubles per failure
-   * ("full jitter"). Defaults to `1000`.
+   * The bound of the first retry's wait, doubling per failure from the session's first one,
+   * whether or not it was ever read. Each wait is random between half the bound and the bound: the
+   * jitter spreads the clients of one outage, the floor keeps a run of small draws from retrying at
+   * once. Defaults to `1000`.
    */
   baseDelayMs?: number | undefined;
   /** The bound never grows past this. Defaults to `300000` (5 minutes). */
