@@ -70,11 +70,16 @@ export function toUnreadError(
  * failure until a good read, whatever query-core does between (a retry puts an entry without data
  * back to `pending`): a retry in flight is `fetching`, never a flip back to `loading`.
  */
-export function deriveState(sessionId: string, { state, run }: CountView): UnreadState {
+export function deriveState(
+  sessionId: string,
+  { state, run }: CountView,
+  leaderFetching = false,
+): UnreadState {
   const reading = toReading(state.data);
   const updatedAt = reading && state.dataUpdatedAt > 0 ? state.dataUpdatedAt : null;
   const shown = { sessionId, count: reading?.count ?? null, stale: reading?.stale ?? false };
-  const fetching = state.fetchStatus === 'fetching';
+  // A follower tab shows the reads of the tab that leads it.
+  const fetching = state.fetchStatus === 'fetching' || leaderFetching;
   const error = run.error ?? (state.status === 'error' ? state.error : null);
   if (error) {
     // A gone session has no count, however recent the last one was.

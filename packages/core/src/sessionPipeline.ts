@@ -20,7 +20,7 @@ import {
   tap,
 } from 'rxjs';
 import { bindCount } from './cacheBinding';
-import { crossTabLeader$ } from './crossTab';
+import { crossTabLeader$, leaderFetching$ } from './crossTab';
 import { UnreadError } from './errors';
 import { describeValue, isSessionId, normalizeSessionId } from './ids';
 import { markAsRead } from './markAsRead';
@@ -126,10 +126,11 @@ function sessionCount$(
     const queryHash = hashKey(queryKey);
     // One tab polls per key and tells the others its reads (crossTab.ts); sources whose reads cost
     // nothing (the chatbox) read in every tab.
-    const leader$ =
-      config.crossTab && !source.local
-        ? crossTabLeader$(client, queryKey, queryHash, pollIntervalMs)
-        : of(true);
+    const sharing = config.crossTab && !source.local;
+    const leader$ = sharing
+      ? crossTabLeader$(client, queryKey, queryHash, pollIntervalMs)
+      : of(true);
+    const leaderReads$ = sharing ? leaderFetching$(client, queryHash) : of(false);
     // Pushes are opened by the tab that polls: the others get its counts through the tabs' channel.
     const pushing$ = leader$.pipe(
       switchMap((leads) =>
@@ -159,7 +160,9 @@ function sessionCount$(
     return merge(
       // First: whether this store reads is known before its entry is observed.
       active$.pipe(ignoreElements()),
-      views$.pipe(map((view) => deriveState(sessionId, view))),
+      combineLatest([views$, leaderReads$]).pipe(
+        map(([view, leaderReads]) => deriveState(sessionId, view, leaderReads)),
+      ),
       merge(pollSchedule(views$, active$, pollIntervalMs), recheck$(pushing$)).pipe(
         tap(() => void binding.fetch()),
         ignoreElements(),
