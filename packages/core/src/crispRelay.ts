@@ -114,6 +114,7 @@ const relayCodes: Readonly<Record<string, UnreadErrorCode>> = {
   'too-many-streams': 'rate-limited',
   'upstream-unavailable': 'server',
   internal: 'server',
+  'relay-closed': 'server',
 };
 
 /** Without a relay code (a proxy's page, an older relay): what the status alone says. */

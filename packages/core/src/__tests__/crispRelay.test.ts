@@ -43,6 +43,7 @@ describe('crispRelay.read', () => {
       [504, 'upstream-unavailable', null, 'timeout', undefined],
       [400, 'invalid-session-id', null, 'misconfigured', undefined],
       [500, 'internal', null, 'server', undefined],
+      [503, 'relay-closed', null, 'server', undefined],
       // No relay code: a proxy's page, or an older relay.
       [502, null, null, 'server', undefined],
       [503, null, null, 'server', undefined],
