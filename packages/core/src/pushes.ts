@@ -5,7 +5,6 @@ import {
   defer,
   distinctUntilChanged,
   endWith,
-  filter,
   finalize,
   first,
   map,
@@ -108,15 +107,20 @@ function reopenAfter(
   options: PushOptions,
 ): Observable<unknown> {
   const { client, queryHash, pollIntervalMs, retry } = options;
+  const cache = client.getQueryCache();
   const runs$ = entryRun$(client, queryHash, pollIntervalMs, retry);
   if (halts(error)) {
-    const since = client.getQueryCache().get(queryHash)?.state.dataUpdateCount ?? 0;
-    return defer(() => runs$).pipe(
-      filter(() => {
-        const state = client.getQueryCache().get(queryHash)?.state;
-        return state?.status === 'success' && state.dataUpdateCount > since;
+    // A good read since the refusal: of this entry, or of a new one the app's removal made.
+    const before = cache.get(queryHash);
+    const since = before?.state.dataUpdateCount ?? 0;
+    return runs$.pipe(
+      first(() => {
+        const entry = cache.get(queryHash);
+        return (
+          entry?.state.status === 'success' &&
+          (entry !== before || entry.state.dataUpdateCount > since)
+        );
       }),
-      first(),
     );
   }
   return timer(reopenDelay(failures, error, options)).pipe(
