@@ -8,6 +8,7 @@ import { QueryClient } from '@tanstack/query-core';
 import type { Page } from 'playwright-core';
 import { type Case, naivePoller, newCase, startEmulator } from '../emulator';
 import { type Group, type Row, round, sleep, waitFor } from '../util';
+import { failingSessionRows } from './failingSession';
 
 const exampleDist = fileURLToPath(new URL('../../../examples/react/dist', import.meta.url));
 
@@ -86,6 +87,7 @@ export const requests: Group = async ({ quick, log }) => {
     await emulator.close();
   }
 
+  rows.push(...(await failingSessionRows(log)));
   rows.push(await chromiumTabs(quick, log));
   return rows;
 };

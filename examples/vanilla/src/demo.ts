@@ -26,7 +26,7 @@ function describe(state: UnreadState): string {
   const error = state.error
     ? `  ${state.error.code}${state.error.status ? ` ${state.error.status}` : ''}`
     : '';
-  // A count the relay could not refresh is shown, and marked.
+  // A count the source could not refresh (the relay said so, or the reads fail) is shown, marked.
   const stale = state.stale ? '  (stale)' : '';
   return `${state.status.padEnd(10)} count: ${count.padEnd(3)}${error}${stale}`;
 }

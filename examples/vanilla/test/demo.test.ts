@@ -35,7 +35,8 @@ describe('pnpm demo', () => {
       'ready count: 1',
       'ready count: 2',
       'ready count: 0',
-      'error count: 0 rate-limited 429',
+      // The last good count stays on show during an error, marked stale.
+      'error count: 0 rate-limited 429 (stale)',
     ];
     let at = 0;
     for (const line of transitions) if (line === expected[at]) at += 1;

@@ -13,7 +13,10 @@ export const defaultRetry: RetrySettings = {
 /**
  * How long to wait before attempt `attempt + 1` after `attempt` consecutive failures (1-based).
  * - Rate limits wait `Retry-After` when the server said, else back off starting at the interval.
- * - Other transient failures use full jitter: random in `[0, min(max, base * 2^(attempt-1))]`.
+ * - Other failures wait a random time in the upper half of a bound that doubles from the base to
+ *   the cap, and at least a `Retry-After` the server gave. Jitter spreads the clients of one
+ *   outage; the floor at half the bound keeps a run of small draws from retrying at once, so the
+ *   requests in any window stay within a known bound.
  */
 export function retryDelay(
   attempt: number,
@@ -32,10 +35,14 @@ export function retryDelay(
     const random = retry.random;
     return Math.round(floor + random() * (ceiling - floor));
   }
-  if (!retry) return pollIntervalMs;
-  const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** Math.min(attempt - 1, 30));
-  return Math.round(retry.random() * ceiling);
+  if (!retry) return Math.max(pollIntervalMs, error.retryAfterMs ?? 0);
+  const bound = retryBound(attempt, retry);
+  return Math.max(Math.round(bound / 2 + (retry.random() * bound) / 2), error.retryAfterMs ?? 0);
 }
+
+/** The bound of the wait after `attempt` consecutive transient failures: base doubling to the cap. */
+export const retryBound = (attempt: number, retry: RetrySettings): number =>
+  Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** Math.min(attempt - 1, 30));
 
 /** Caps honoured `Retry-After` values so a hostile header cannot park the store for days. */
 const maxRetryAfterMs = 24 * 60 * 60 * 1000;

@@ -1,13 +1,17 @@
 import {
+  type Query,
   type QueryClient,
   QueryObserver,
   type QueryObserverOptions,
   type QueryState,
 } from '@tanstack/query-core';
 import { Observable } from 'rxjs';
+import type { RetrySettings } from './backoff';
 import type { UnreadError } from './errors';
+import { failureRun } from './failureRun';
 import { unreadQueryKey } from './queryKey';
 import { readCount } from './reading';
+import type { CountView } from './schedule';
 import type { UnreadReading, UnreadSource } from './types';
 
 export type CountState = QueryState<unknown, UnreadError>;
@@ -16,16 +20,17 @@ export type CountState = QueryState<unknown, UnreadError>;
 export interface CountBinding {
   readonly queryKey: readonly unknown[];
   /**
-   * The entry's state now and on every change. After the app removes the entry (`clear()`,
-   * `removeQueries`), the state of the fresh one the store reads into.
+   * The entry's state and failure run now and on every change. After the app removes the entry
+   * (`clear()`, `removeQueries`), those of the fresh one the store reads into.
    */
-  readonly state$: Observable<CountState>;
+  readonly state$: Observable<CountView>;
   /** Reads now, joining a read in flight. Never rejects. */
   fetch(): Promise<void>;
   /**
    * Tells query-core whether it may read by itself: on mount, on the app's invalidation, on
-   * becoming enabled while the count is stale. Never while the entry is failed: retrying a failure
-   * is the store's schedule (backoff, `Retry-After`, no retry after a refused key).
+   * becoming enabled while the count is stale. Never while the entry's failure run lasts (even
+   * while a retry has put it back to `pending`): retrying a failure is the store's schedule
+   * (backoff, `Retry-After`, no retry after a refused key).
    */
   setEnabled(enabled: boolean): void;
 }
@@ -36,6 +41,7 @@ export interface BindingOptions {
   sessionId: string;
   gcTimeMs: number;
   pollIntervalMs: number;
+  retry: RetrySettings | false;
 }
 
 /**
@@ -55,11 +61,17 @@ export function bindCount(options: BindingOptions): CountBinding {
     staleTime: options.pollIntervalMs,
     enabled: false,
   };
-  const healthy = (query: { state: CountState }) => query.state.status !== 'error';
+  const runOf = (query: Query<UnreadReading, UnreadError, UnreadReading, readonly unknown[]>) =>
+    failureRun(query, options.pollIntervalMs, options.retry);
+  const healthy: QueryObserverOptions<UnreadReading, UnreadError>['enabled'] = (query) =>
+    query.state.status !== 'error' && runOf(query).failures === 0;
   const observer = new QueryObserver(client, observerOptions);
 
-  const state$ = new Observable<CountState>((subscriber) => {
-    const emit = () => subscriber.next(observer.getCurrentQuery().state);
+  const state$ = new Observable<CountView>((subscriber) => {
+    const emit = () => {
+      const query = observer.getCurrentQuery();
+      subscriber.next({ state: query.state, run: runOf(query) });
+    };
     // The cache's events rather than the observer's results: they also tell when the app removed
     // the entry, and they carry every change the schedule plans from.
     const stopCache = client.getQueryCache().subscribe((event) => {

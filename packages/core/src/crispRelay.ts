@@ -16,7 +16,8 @@ export { sseParser } from './sse';
  */
 export interface CrispRelayReconnectOptions {
   /**
-   * The first re-opening waits a random time up to this, the bound doubling per failure.
+   * The bound of the first re-opening's wait (random between half the bound and the bound), doubling
+   * per failure.
    * Defaults to `1000`.
    */
   baseDelayMs?: number | undefined;
@@ -95,25 +96,47 @@ function readCount(body: unknown, status: number): UnreadReading {
   );
 }
 
-/** Turns a relay's error answer into the `UnreadError` its status and code mean. */
+/**
+ * The relay's error codes and what each means in the page (README: "The relay's answers"). A
+ * setup the relay cannot heal by itself halts the store until `refresh()`, as a refused key does;
+ * a limit waits for `Retry-After`; an upstream outage backs off.
+ */
+const relayCodes: Readonly<Record<string, UnreadErrorCode>> = {
+  misconfigured: 'misconfigured',
+  'invalid-session-id': 'misconfigured',
+  'not-found': 'misconfigured',
+  'upstream-unauthorized': 'unauthorized',
+  'upstream-forbidden': 'forbidden',
+  'upstream-not-subscribed': 'misconfigured',
+  'session-not-found': 'session-not-found',
+  'budget-exhausted': 'rate-limited',
+  'rate-limited': 'rate-limited',
+  'too-many-streams': 'rate-limited',
+  'upstream-unavailable': 'server',
+  internal: 'server',
+  'relay-closed': 'server',
+};
+
+/** Without a relay code (a proxy's page, an older relay): what the status alone says. */
+function statusCode(status: number): UnreadErrorCode {
+  if (status === 400) return 'misconfigured';
+  if (status === 404) return 'session-not-found';
+  if (status === 420 || status === 429) return 'rate-limited';
+  if (status === 504) return 'timeout';
+  return status > 499 ? 'server' : 'invalid-response';
+}
+
+/** Turns a relay's error answer into the `UnreadError` its code (else its status) means. */
 export function relayError(status: number, body: unknown, retryAfter: string | null): UnreadError {
   const parsed = z.looseObject({ error: z.string() }).safeParse(body);
   const said = parsed.success ? parsed.data.error.slice(0, 64) : '';
-  // By status, or by status and the relay's code for the two upstream refusals.
-  const codes: Record<string, UnreadErrorCode> = {
-    400: 'misconfigured',
-    404: 'session-not-found',
-    429: 'rate-limited',
-    503: 'rate-limited',
-    504: 'timeout',
-    '502upstream-unauthorized': 'unauthorized',
-    '502upstream-forbidden': 'forbidden',
-  };
-  const code =
-    codes[status + said] ?? codes[status] ?? (status > 499 ? 'server' : 'invalid-response');
+  let code = Object.hasOwn(relayCodes, said) ? relayCodes[said]! : statusCode(status);
+  // The relay answers a Crisp timeout 504 `upstream-unavailable`.
+  if (code === 'server' && status === 504) code = 'timeout';
   return new UnreadError(code, `${service} answered ${status}${said && ` (${said})`}.`, {
     status,
-    retryAfterMs: code === 'rate-limited' ? parseRetryAfter(retryAfter, Date.now()) : undefined,
+    // Honoured by every backoff: a limit waits it out, an outage waits at least that long.
+    retryAfterMs: parseRetryAfter(retryAfter, Date.now()),
   });
 }
 
@@ -254,7 +277,8 @@ export function crispRelay(options: CrispRelayOptions): CrispRelaySource {
               resume.forget(sessionId, memory);
               throw relayError(404, body, null);
             }
-            if (event === 'count') subscriber.next(readCount(body, 200));
+            // `unchanged`: a resumed stream's count is the one its Last-Event-ID named, still current.
+            if (event === 'count' || event === 'unchanged') subscriber.next(readCount(body, 200));
           },
           armIdle,
           service,

@@ -1,5 +1,13 @@
 import type { QueryClient, QueryState } from '@tanstack/query-core';
-import { Observable, of, ReplaySubject, share } from 'rxjs';
+import {
+  BehaviorSubject,
+  defer,
+  distinctUntilChanged,
+  Observable,
+  of,
+  ReplaySubject,
+  share,
+} from 'rxjs';
 import { mapFor } from './defaultQueryClient';
 import { UnreadError, type UnreadErrorCode } from './errors';
 import { toReading } from './reading';
@@ -38,10 +46,12 @@ interface SharedState {
  * `leader`: the sender polls, and says whether its page is `visible`;
  * `state`: the sender's last read;
  * `invalidate`: a follower asks the leader to read now;
+ * `fetching`: the leader started a read (its next `state` ends it), so that the followers of a
+ * failing session show its retries as it does (`UnreadState.fetching`); older tabs ignore it;
  * `bye`: the leader closes (without Web Locks, where no lock tells the others).
  */
 type Message =
-  | { type: 'hello' | 'invalidate' | 'bye'; from: number }
+  | { type: 'hello' | 'invalidate' | 'fetching' | 'bye'; from: number }
   | { type: 'leader'; from: number; visible: boolean }
   | { type: 'state'; from: number; state: SharedState };
 
@@ -53,6 +63,24 @@ type CountState = QueryState<unknown, UnreadError>;
 const protocol = 'crisp-unread:3:';
 
 const groups = /* @__PURE__ */ new WeakMap<QueryClient, Map<string, Observable<boolean>>>();
+const leaderReads = /* @__PURE__ */ new WeakMap<
+  QueryClient,
+  Map<string, BehaviorSubject<boolean>>
+>();
+
+const leaderRead = (client: QueryClient, queryHash: string) => {
+  const registry = mapFor(leaderReads, client);
+  let read = registry.get(queryHash);
+  if (!read) {
+    read = new BehaviorSubject(false);
+    registry.set(queryHash, read);
+  }
+  return read;
+};
+
+/** Whether another tab, leading the group of `queryHash`, has a read in flight. */
+export const leaderFetching$ = (client: QueryClient, queryHash: string): Observable<boolean> =>
+  defer(() => leaderRead(client, queryHash)).pipe(distinctUntilChanged());
 
 /** When a state last settled: its last read, or its failure while it is failed. */
 const settledAt = (state: Pick<SharedState, 'dataUpdatedAt' | 'errorUpdatedAt' | 'error'>) =>
@@ -115,6 +143,7 @@ function joinGroup(
     let attempt: AbortController | undefined;
 
     const post = (message: Message) => channel.postMessage(message);
+    const leaderReading = (reading: boolean) => leaderRead(client, queryHash).next(reading);
     const announce = () => post({ type: 'leader', from: id, visible: isVisible() });
     const sendState = (state: CountState | undefined) => {
       const error = state?.error;
@@ -143,6 +172,7 @@ function joinGroup(
     const setLeader = (value: boolean) => {
       if (leader !== value) {
         leader = value;
+        leaderReading(false);
         if (value) heartbeat();
         subscriber.next(value);
       }
@@ -220,7 +250,10 @@ function joinGroup(
           if (leader) void client.invalidateQueries({ queryKey, exact: true });
         } else if (message.type === 'bye') {
           if (!leader && !locks) claimSoon();
+        } else if (message.type === 'fetching') {
+          if (!leader) leaderReading(true);
         } else if (message.type === 'state') {
+          leaderReading(false);
           if (message.state && typeof message.state === 'object')
             applyState(message.state as SharedState);
         } else if (
@@ -252,6 +285,7 @@ function joinGroup(
       if (event.type !== 'updated') return;
       const type = event.action.type;
       if (type === 'invalidate') post({ type: 'invalidate', from: id });
+      else if (type === 'fetch' && leader) post({ type: 'fetching', from: id });
       else if (type === 'success' || type === 'error' || type === 'setState') {
         sendState(event.query.state);
       }
@@ -275,6 +309,8 @@ function joinGroup(
       channel.onmessage = null;
       channel.close();
       registry.delete(queryHash);
+      leaderReading(false);
+      mapFor(leaderReads, client).delete(queryHash);
     };
   });
 }

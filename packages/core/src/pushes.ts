@@ -6,6 +6,7 @@ import {
   distinctUntilChanged,
   endWith,
   finalize,
+  first,
   map,
   type Observable,
   of,
@@ -14,12 +15,14 @@ import {
   retry,
   share,
   startWith,
+  switchMap,
   throwError,
   timer,
 } from 'rxjs';
 import { type RetrySettings, retryDelay } from './backoff';
 import { mapFor } from './defaultQueryClient';
 import { UnreadError } from './errors';
+import { entryRun$, halts } from './failureRun';
 import { notACount, toReading, toUnreadError } from './reading';
 import type { UnreadSource } from './types';
 
@@ -57,7 +60,10 @@ export function pushLive$(options: PushOptions): Observable<boolean> {
 /**
  * The one reconnect policy of push streams (sources make one connection per `watch`): a failed
  * stream is re-opened on the source's `reconnect` backoff, else the store's `retry` one, an ended
- * one after a poll interval; polling covers the gap either way.
+ * one after a poll interval; polling covers the gap either way. The session keeps one failure
+ * schedule: while its reads fail, the stream waits for a good read (the reads back off meanwhile)
+ * rather than knock on its own, and a stream refused for good (a bad setup, refused credentials,
+ * a gone session) waits for a good read, which only `refresh()` brings once the reads stop too.
  */
 function openPushes(options: PushOptions): Observable<boolean> {
   const { source, sessionId, client, queryKey } = options;
@@ -87,12 +93,39 @@ function openPushes(options: PushOptions): Observable<boolean> {
     ),
     // Failures are counted here, not by `retry` (its `resetOnSuccess` would count that `false` as
     // a success): a stream that delivered a count starts its backoff anew.
-    retry({
-      delay: (error: unknown) => timer(reopenDelay(++failures, toUnreadError(error), options)),
-    }),
+    retry({ delay: (error: unknown) => reopenAfter(toUnreadError(error), ++failures, options) }),
     repeat({ delay: () => timer(options.pollIntervalMs) }),
     startWith(false),
     distinctUntilChanged(),
+  );
+}
+
+/** When a failed stream may be re-opened (see `openPushes`). */
+function reopenAfter(
+  error: UnreadError,
+  failures: number,
+  options: PushOptions,
+): Observable<unknown> {
+  const { client, queryHash, pollIntervalMs, retry } = options;
+  const cache = client.getQueryCache();
+  const runs$ = entryRun$(client, queryHash, pollIntervalMs, retry);
+  if (halts(error)) {
+    // A good read since the refusal: of this entry, or of a new one the app's removal made.
+    const before = cache.get(queryHash);
+    const since = before?.state.dataUpdateCount ?? 0;
+    return runs$.pipe(
+      first(() => {
+        const entry = cache.get(queryHash);
+        return (
+          entry?.state.status === 'success' &&
+          (entry !== before || entry.state.dataUpdateCount > since)
+        );
+      }),
+    );
+  }
+  return timer(reopenDelay(failures, error, options)).pipe(
+    switchMap(() => runs$),
+    first((run) => run.failures === 0),
   );
 }
 

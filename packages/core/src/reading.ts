@@ -1,5 +1,5 @@
-import type { QueryState } from '@tanstack/query-core';
 import { isUnreadError, UnreadError } from './errors';
+import type { CountView } from './schedule';
 import type { UnreadReading, UnreadSource, UnreadState } from './types';
 
 /**
@@ -13,6 +13,7 @@ export const idleState: UnreadState = Object.freeze({
   sessionId: null,
   updatedAt: null,
   stale: false,
+  fetching: false,
 });
 
 /**
@@ -64,21 +65,32 @@ export function toUnreadError(
   );
 }
 
-/** What the store shows for one session's cache entry. */
+/**
+ * What the store shows for one session's cache entry. A failing entry shows `error` from its first
+ * failure until a good read, whatever query-core does between (a retry puts an entry without data
+ * back to `pending`): a retry in flight is `fetching`, never a flip back to `loading`.
+ */
 export function deriveState(
   sessionId: string,
-  query: QueryState<unknown, UnreadError>,
+  { state, run }: CountView,
+  leaderFetching = false,
 ): UnreadState {
-  const reading = toReading(query.data);
-  const updatedAt = reading && query.dataUpdatedAt > 0 ? query.dataUpdatedAt : null;
+  const reading = toReading(state.data);
+  const updatedAt = reading && state.dataUpdatedAt > 0 ? state.dataUpdatedAt : null;
   const shown = { sessionId, count: reading?.count ?? null, stale: reading?.stale ?? false };
-  const error = query.status === 'error' ? query.error : null;
+  // A follower tab shows the reads of the tab that leads it.
+  const fetching = state.fetchStatus === 'fetching' || leaderFetching;
+  const error = run.error ?? (state.status === 'error' ? state.error : null);
   if (error) {
     // A gone session has no count, however recent the last one was.
-    if (error.code === 'session-not-found')
-      return { ...shown, count: null, stale: false, status: 'no-session', error, updatedAt };
-    return { ...shown, status: 'error', error, updatedAt };
+    if (error.code === 'session-not-found') {
+      const gone = { ...shown, count: null, stale: false, updatedAt };
+      return { ...gone, status: 'no-session', error, fetching };
+    }
+    // The count shown is the last good one: one the source could not refresh.
+    return { ...shown, stale: reading !== undefined, status: 'error', error, updatedAt, fetching };
   }
-  if (reading) return { ...shown, status: 'ready', error: null, updatedAt };
-  return { ...shown, status: 'loading', error: null, updatedAt: null };
+  // Routine polls of a ready count are not shown: they would re-render the page twice an interval.
+  if (reading) return { ...shown, status: 'ready', error: null, updatedAt, fetching: false };
+  return { ...shown, status: 'loading', error: null, updatedAt: null, fetching };
 }

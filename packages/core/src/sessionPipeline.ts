@@ -6,6 +6,7 @@ import {
   defer,
   distinctUntilChanged,
   EMPTY,
+  filter,
   finalize,
   ignoreElements,
   map,
@@ -14,11 +15,12 @@ import {
   of,
   ReplaySubject,
   share,
+  skip,
   switchMap,
   tap,
 } from 'rxjs';
 import { bindCount } from './cacheBinding';
-import { crossTabLeader$ } from './crossTab';
+import { crossTabLeader$, leaderFetching$ } from './crossTab';
 import { UnreadError } from './errors';
 import { describeValue, isSessionId, normalizeSessionId } from './ids';
 import { markAsRead } from './markAsRead';
@@ -83,6 +85,17 @@ const pageActive$ = new Observable<boolean>((subscriber) => {
   };
 });
 
+/**
+ * A page on a live push stream that wakes (visible again, back online) reads once: a push lost
+ * while it slept, or while its connection was silently dead, heals at once. Not while hidden:
+ * the stream stays open then, and the read waits for the page to come back.
+ */
+const recheck$ = (pushing$: Observable<boolean>) =>
+  pushing$.pipe(
+    switchMap((pushing) => (pushing ? pageActive$.pipe(distinctUntilChanged(), skip(1)) : EMPTY)),
+    filter((active) => active),
+  );
+
 /** Replays the latest value to each of a stream's several readers below. */
 const shareLatest = <T>() => share<T>({ connector: () => new ReplaySubject(1) });
 
@@ -106,15 +119,18 @@ function sessionCount$(
       sessionId,
       gcTimeMs: config.gcTimeMs,
       pollIntervalMs,
+      retry: config.retry,
     });
     const { queryKey } = binding;
+    const views$ = binding.state$.pipe(shareLatest());
     const queryHash = hashKey(queryKey);
     // One tab polls per key and tells the others its reads (crossTab.ts); sources whose reads cost
     // nothing (the chatbox) read in every tab.
-    const leader$ =
-      config.crossTab && !source.local
-        ? crossTabLeader$(client, queryKey, queryHash, pollIntervalMs)
-        : of(true);
+    const sharing = config.crossTab && !source.local;
+    const leader$ = sharing
+      ? crossTabLeader$(client, queryKey, queryHash, pollIntervalMs)
+      : of(true);
+    const leaderReads$ = sharing ? leaderFetching$(client, queryHash) : of(false);
     // Pushes are opened by the tab that polls: the others get its counts through the tabs' channel.
     const pushing$ = leader$.pipe(
       switchMap((leads) =>
@@ -122,6 +138,7 @@ function sessionCount$(
           ? pushLive$({ client, source, sessionId, queryKey, queryHash, ...timing })
           : of(false),
       ),
+      shareLatest(),
     );
     const active$ = combineLatest([
       leader$,
@@ -134,7 +151,6 @@ function sessionCount$(
       tap((active) => binding.setEnabled(active)),
       shareLatest(),
     );
-    const states$ = binding.state$.pipe(shareLatest());
     const work: SessionWork = {
       queryKey,
       refresh: binding.fetch,
@@ -144,8 +160,10 @@ function sessionCount$(
     return merge(
       // First: whether this store reads is known before its entry is observed.
       active$.pipe(ignoreElements()),
-      states$.pipe(map((query) => deriveState(sessionId, query))),
-      pollSchedule(states$, active$, pollIntervalMs, config.retry).pipe(
+      combineLatest([views$, leaderReads$]).pipe(
+        map(([view, leaderReads]) => deriveState(sessionId, view, leaderReads)),
+      ),
+      merge(pollSchedule(views$, active$, pollIntervalMs), recheck$(pushing$)).pipe(
         tap(() => void binding.fetch()),
         ignoreElements(),
       ),

@@ -20,10 +20,17 @@ export interface UnreadState {
   /** When the count was last read successfully (epoch ms), or `null`. */
   readonly updatedAt: number | null;
   /**
-   * `true` while the count shown is one the source could not refresh (the relay answered it
-   * stale: Crisp failed, paused it or its budget is spent); `false` from every other source.
+   * `true` while the count shown is one the source could not refresh: the relay answered it stale
+   * (Crisp failed, paused it or its budget is spent), or the store's own reads fail (status
+   * `error` with the last good count on show).
    */
   readonly stale: boolean;
+  /**
+   * `true` while a read is in flight for a count that is not `ready`: the first read (`loading`)
+   * or a retry (`error`, which the status keeps until a read succeeds). Routine polls of a ready
+   * count leave it `false`, so they cost no render.
+   */
+  readonly fetching: boolean;
 }
 
 /** One count as a source gives it: the count, and whether the source could not refresh it. */
@@ -93,8 +100,8 @@ export interface UnreadSource {
 
 /**
  * A push stream's backoff, every field given. After failure `n` (counted since the stream last
- * delivered a count) the store waits a random time up to `min(maxDelayMs, baseDelayMs * 2^(n-1))`
- * (a rate limit waits its `Retry-After`); from failure `maxAttempts` on it waits a poll interval
+ * delivered a count) the store waits a random time between half and all of
+ * `min(maxDelayMs, baseDelayMs * 2^(n-1))` (a rate limit waits its `Retry-After`); from failure `maxAttempts` on it waits a poll interval
  * instead (polling covers the gap), or a longer `Retry-After`.
  */
 export interface StreamReconnect {
@@ -111,8 +118,10 @@ export interface StreamReconnect {
 /** The backoff for transient failures (timeouts, network errors, 5xx, invalid responses). */
 export interface RetryOptions {
   /**
-   * The first retry waits a random time up to this, then the bound doubles per failure
-   * ("full jitter"). Defaults to `1000`.
+   * The bound of the first retry's wait, doubling per failure from the session's first one,
+   * whether or not it was ever read. Each wait is random between half the bound and the bound: the
+   * jitter spreads the clients of one outage, the floor keeps a run of small draws from retrying at
+   * once. Defaults to `1000`.
    */
   baseDelayMs?: number | undefined;
   /** The bound never grows past this. Defaults to `300000` (5 minutes). */

@@ -19,11 +19,19 @@ export interface UseUnreadResult {
   readonly isLoading: boolean;
   /** `true` while the count shown is one the source could not refresh (see `UnreadState.stale`). */
   readonly stale: boolean;
+  /**
+   * `true` while a read is in flight for a count that is not ready: the first read, or a retry
+   * while `status` stays `'error'` (see `UnreadState.fetching`).
+   */
+  readonly fetching: boolean;
   /** Reads now. Resolves when the read is over; never rejects. */
   readonly refresh: () => Promise<void>;
 }
 
-type View = Pick<UseUnreadResult, 'count' | 'status' | 'error' | 'isLoading' | 'stale'>;
+type View = Pick<
+  UseUnreadResult,
+  'count' | 'status' | 'error' | 'isLoading' | 'stale' | 'fetching'
+>;
 
 const idleView: View = Object.freeze({
   count: null,
@@ -31,6 +39,7 @@ const idleView: View = Object.freeze({
   error: null,
   isLoading: false,
   stale: false,
+  fetching: false,
 });
 const unsubscribeNothing = () => {};
 const subscribeNothing = () => unsubscribeNothing;
@@ -43,7 +52,8 @@ const toView = (previous: View, state: UnreadState): View =>
   previous.count === state.count &&
   previous.status === state.status &&
   previous.error === state.error &&
-  previous.stale === state.stale
+  previous.stale === state.stale &&
+  previous.fetching === state.fetching
     ? previous
     : {
         count: state.count,
@@ -51,6 +61,7 @@ const toView = (previous: View, state: UnreadState): View =>
         error: state.error,
         isLoading: state.status === 'loading',
         stale: state.stale,
+        fetching: state.fetching,
       };
 
 /**

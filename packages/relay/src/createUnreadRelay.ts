@@ -435,6 +435,13 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
       retryMs: s.sseRetryMs,
       heartbeatMs: s.heartbeatMs,
       watch: (listener) => watchers.add(sessionId, listener),
+      // Read through the cache: fresh, it costs no call; marked changed by a web hook that landed
+      // while the stream opened (its re-read deferred, the session not yet watched), it is read.
+      latest: async () => {
+        const now = await reader.current(sessionId);
+        if (now.kind === 'gone') return { count: null, readAt: s.now(), changedAt: s.now() };
+        return now.kind === 'count' && !now.stale ? now.entry : 'failed';
+      },
       signal: c.req.raw.signal,
       onOpen: (end) => {
         if (closing) end();

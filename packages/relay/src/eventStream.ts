@@ -9,8 +9,16 @@ export interface EventStreamOptions {
   lastEventId: string | null;
   retryMs: number;
   heartbeatMs: number;
-  /** Starts receiving the session's entries; resolves with the stop function. */
-  watch(listener: (entry: CachedCount) => void): Promise<() => void>;
+  /**
+   * Starts receiving the session's entries, and `'failed'` when a read of it failed (the count
+   * on show could not be refreshed); resolves with the stop function once receiving.
+   */
+  watch(listener: (update: CachedCount | 'failed') => void): Promise<() => void>;
+  /**
+   * The session's count once fresh, or `'failed'`: asked once `watch` listens, for a change
+   * that landed while the stream opened and so reached no listener.
+   */
+  latest(): Promise<CachedCount | 'failed'>;
   /** Aborted when the client leaves. */
   signal: AbortSignal;
   /** Called with the function that ends the stream (the relay calls it when it closes). */
@@ -19,18 +27,25 @@ export interface EventStreamOptions {
   onClose(end: () => void): void;
 }
 
-function countEvent(entry: CachedCount & { count: number }, stale: boolean): SSEMessage {
+function countEvent(
+  entry: CachedCount & { count: number },
+  stale: boolean,
+  event = 'count',
+): SSEMessage {
   return {
-    event: 'count',
+    event,
     id: String(entry.changedAt),
     data: JSON.stringify({ count: entry.count, updatedAt: entry.readAt, stale }),
   };
 }
 
 /**
- * A Server-Sent Events response of one session's count (hono's `streamSSE`): an event at once
- * (unless the client's `Last-Event-ID` already names it), then one per change, with heartbeat
- * comments. Every timer and subscription ends when the client leaves or the relay closes.
+ * A Server-Sent Events response of one session's count (hono's `streamSSE`): a `count` event at
+ * once (an `unchanged` one when the client's `Last-Event-ID` already names it, so a resumed client
+ * knows its count is current without a duplicate `count`), then one per change, with heartbeat
+ * comments. A change that lands while the watch starts is read back once it has started; a failed
+ * re-read makes the count on show `stale`. Every timer and subscription ends when the client
+ * leaves or the relay closes.
  */
 export function eventStream(c: Context, options: EventStreamOptions): Response {
   const response = streamSSE(
@@ -75,30 +90,49 @@ export function eventStream(c: Context, options: EventStreamOptions): Response {
         stream.onAbort(close);
 
         write(`retry: ${options.retryMs}\n\n`);
-        if (options.lastEventId !== String(options.first.changedAt)) {
-          send(countEvent(options.first, options.stale));
-          sentStale = options.stale;
-        }
+        const resumed = options.lastEventId === String(options.first.changedAt);
+        send(countEvent(options.first, options.stale, resumed ? 'unchanged' : 'count'));
+        sentStale = options.stale;
+        let shown = options.first;
         heartbeat = setInterval(() => write(': ping\n\n'), options.heartbeatMs);
-        options
-          .watch((entry) => {
-            if (entry.count === null) {
-              send({ event: 'gone', data: '{"error":"session-not-found"}' });
-              close();
-              return;
-            }
-            if (entry.changedAt < lastId || (entry.changedAt === lastId && !sentStale)) return;
-            lastId = entry.changedAt;
-            sentStale = false;
-            send(countEvent(entry as CachedCount & { count: number }, false));
-          })
-          .then(
-            (stop) => {
-              if (closed) stop();
-              else unwatch = stop;
-            },
-            () => close(),
-          );
+        const receive = (entry: CachedCount | 'failed') => {
+          if (closed) return;
+          if (entry === 'failed') {
+            if (!sentStale) send(countEvent(shown, true));
+            sentStale = true;
+            return;
+          }
+          if (entry.count === null) {
+            send({ event: 'gone', data: '{"error":"session-not-found"}' });
+            close();
+            return;
+          }
+          if (entry.changedAt < lastId || (entry.changedAt === lastId && !sentStale)) return;
+          lastId = entry.changedAt;
+          sentStale = false;
+          shown = entry as CachedCount & { count: number };
+          send(countEvent(shown, false));
+        };
+        options.watch(receive).then(
+          (stop) => {
+            if (closed) return stop();
+            unwatch = stop;
+            // A change published between the first read and the watch went to no listener. Only a
+            // later read counts: the entry may still be the outdated one the first event showed.
+            options.latest().then(
+              (entry) => {
+                const newer =
+                  entry === 'failed' ||
+                  entry.count === null ||
+                  entry.changedAt > lastId ||
+                  entry.readAt > options.first.readAt;
+                if (newer) receive(entry);
+              },
+              () => undefined,
+            );
+          },
+          () => close(),
+        );
       }),
   );
   // Set on the response and on the context: when a middleware (CORS) has touched the context's

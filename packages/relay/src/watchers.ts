@@ -1,8 +1,11 @@
 import type { CountReader } from './countReader';
 import type { CachedCount, RelayStore } from './types';
 
+/** What a stream hears of its session: a fresh read, or `'failed'` when a read failed. */
+export type WatchListener = (update: CachedCount | 'failed') => void;
+
 interface Watched {
-  readonly listeners: Set<(entry: CachedCount) => void>;
+  readonly listeners: Set<WatchListener>;
   readonly unsubscribe: Promise<() => Promise<void>>;
   timer: ReturnType<typeof setTimeout> | undefined;
   closed: boolean;
@@ -43,15 +46,18 @@ export class Watchers {
     return this.#sessions.has(sessionId);
   }
 
-  async add(sessionId: string, listener: (entry: CachedCount) => void): Promise<() => void> {
+  async add(sessionId: string, listener: WatchListener): Promise<() => void> {
     let watched = this.#sessions.get(sessionId);
     if (!watched) {
-      const listeners = new Set<(entry: CachedCount) => void>();
+      const listeners = new Set<WatchListener>();
       const created: Watched = {
         listeners,
         unsubscribe: this.#store.subscribe(sessionId, (message) => {
-          if (!('entry' in message)) return;
-          for (const each of [...listeners]) each(message.entry);
+          // A failed re-read (after a web hook, or the refresh) leaves the count on show stale.
+          const update =
+            'entry' in message ? message.entry : 'failure' in message ? 'failed' : null;
+          if (update === null) return;
+          for (const each of [...listeners]) each(update);
         }),
         timer: undefined,
         closed: false,

@@ -34,6 +34,11 @@ export interface UseUnreadReturn {
   readonly isLoading: Readonly<Ref<boolean>>;
   /** `true` while the count shown is one the source could not refresh (see `UnreadState.stale`). */
   readonly stale: Readonly<Ref<boolean>>;
+  /**
+   * `true` while a read is in flight for a count that is not ready: the first read, or a retry
+   * while `status` stays `'error'` (see `UnreadState.fetching`).
+   */
+  readonly fetching: Readonly<Ref<boolean>>;
   /** Reads now (see `UnreadStore.refresh`); resolves at once without a store. */
   refresh(): Promise<void>;
 }
@@ -57,11 +62,13 @@ export function useUnread(store?: MaybeRefOrGetter<UnreadStore | null>): UseUnre
   const status = shallowRef<UnreadStatus>('idle');
   const error = shallowRef<UnreadError | null>(null);
   const stale = shallowRef(false);
+  const fetching = shallowRef(false);
   const sync = (state: UnreadState) => {
     count.value = state.count;
     status.value = state.status;
     error.value = state.error;
     stale.value = state.stale;
+    fetching.value = state.fetching;
   };
   sync(target()?.getSnapshot() ?? idleUnreadState);
 
@@ -89,6 +96,7 @@ export function useUnread(store?: MaybeRefOrGetter<UnreadStore | null>): UseUnre
     error: shallowReadonly(error),
     isLoading: computed(() => status.value === 'loading'),
     stale: shallowReadonly(stale),
+    fetching: shallowReadonly(fetching),
     refresh: () => target()?.refresh() ?? Promise.resolve(),
   };
 }

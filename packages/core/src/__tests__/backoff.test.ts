@@ -6,7 +6,7 @@ const server = new UnreadError('server', 'boom', { status: 500 });
 const limited = new UnreadError('rate-limited', 'slow down', { status: 429 });
 
 describe('retryDelay', () => {
-  it('doubles the full-jitter bound from about 1 s up to 5 minutes', () => {
+  it('doubles the jitter bound from about 1 s up to 5 minutes', () => {
     const top = { ...defaultRetry, random: () => 0.999999 };
     const bounds = [1, 2, 3, 4, 5, 8, 9, 10, 30].map((attempt) =>
       retryDelay(attempt, server, 30_000, top),
@@ -14,11 +14,18 @@ describe('retryDelay', () => {
     expect(bounds).toEqual([1000, 2000, 4000, 8000, 16000, 128000, 256000, 300000, 300000]);
   });
 
-  it('draws uniformly below the bound (full jitter)', () => {
+  it('draws uniformly in the upper half of the bound, so no draw retries at once', () => {
     const half = { ...defaultRetry, random: () => 0.5 };
-    expect(retryDelay(1, server, 30_000, half)).toBe(500);
-    expect(retryDelay(3, server, 30_000, half)).toBe(2000);
-    expect(retryDelay(1, server, 30_000, { ...defaultRetry, random: () => 0 })).toBe(0);
+    expect(retryDelay(1, server, 30_000, half)).toBe(750);
+    expect(retryDelay(3, server, 30_000, half)).toBe(3000);
+    expect(retryDelay(1, server, 30_000, { ...defaultRetry, random: () => 0 })).toBe(500);
+    expect(retryDelay(9, server, 30_000, { ...defaultRetry, random: () => 0 })).toBe(128_000);
+  });
+
+  it('waits at least a Retry-After that came with a server error', () => {
+    const said = new UnreadError('server', 'busy', { status: 503, retryAfterMs: 20_000 });
+    expect(retryDelay(1, said, 30_000, defaultRetry)).toBe(20_000);
+    expect(retryDelay(1, said, 30_000, false)).toBe(30_000);
   });
 
   it('treats timeouts, network failures and invalid responses like server errors', () => {

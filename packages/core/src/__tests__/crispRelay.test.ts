@@ -26,6 +26,42 @@ describe('crispRelay.read', () => {
     expect(relayError(504, { error: 'upstream-unavailable' }, null).code).toBe('timeout');
   });
 
+  it('maps every relay answer to the code the README table gives', () => {
+    const table: [number, string | null, string | null, string, number | undefined][] = [
+      [500, 'misconfigured', null, 'misconfigured', undefined],
+      [502, 'upstream-unauthorized', null, 'unauthorized', undefined],
+      [502, 'upstream-forbidden', null, 'forbidden', undefined],
+      [502, 'upstream-not-subscribed', null, 'misconfigured', undefined],
+      [503, 'budget-exhausted', '120', 'rate-limited', 120_000],
+      [429, 'rate-limited', '3', 'rate-limited', 3000],
+      [429, 'too-many-streams', '30', 'rate-limited', 30_000],
+      [503, 'too-many-streams', '30', 'rate-limited', 30_000],
+      [404, 'session-not-found', null, 'session-not-found', undefined],
+      [404, 'not-found', null, 'misconfigured', undefined],
+      [502, 'upstream-unavailable', null, 'server', undefined],
+      [503, 'upstream-unavailable', '60', 'server', 60_000],
+      [504, 'upstream-unavailable', null, 'timeout', undefined],
+      [400, 'invalid-session-id', null, 'misconfigured', undefined],
+      [500, 'internal', null, 'server', undefined],
+      [503, 'relay-closed', null, 'server', undefined],
+      // No relay code: a proxy's page, or an older relay.
+      [502, null, null, 'server', undefined],
+      [503, null, null, 'server', undefined],
+      [429, null, null, 'rate-limited', undefined],
+      [404, null, null, 'session-not-found', undefined],
+    ];
+    for (const [status, code, retryAfter, expected, retryAfterMs] of table) {
+      const body = code === null ? undefined : { error: code, message: 'said' };
+      expect(relayError(status, body, retryAfter), `${status} ${code}`).toMatchObject({
+        code: expected,
+        status,
+        retryAfterMs,
+      });
+    }
+    // A hostile code that names an Object.prototype member is not a relay code.
+    expect(relayError(502, { error: 'constructor' }, null).code).toBe('server');
+  });
+
   it('rejects a body that is not a count', async () => {
     const fake = async () =>
       new Response(JSON.stringify({ count: -1, updatedAt: 1 }), { status: 200 });

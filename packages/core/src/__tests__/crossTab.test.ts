@@ -285,6 +285,43 @@ describe.each([
     }
   });
 
+  it("keeps every tab in error through the leader's retries of a never-read session, each shown as fetching", async () => {
+    const failure = new UnreadError('server', 'The server failed.', { status: 500 });
+    const reads: string[] = [];
+    // Each read takes 100 ms and fails: long enough for the followers to see it in flight.
+    const slow = {
+      reads,
+      sourceFor: (tab: string): UnreadSource => ({
+        kind: 'scripted',
+        scope: 'tabs-test',
+        read: () =>
+          new Promise((_, reject) => {
+            reads.push(tab);
+            setTimeout(() => reject(failure), 100);
+          }),
+      }),
+    };
+    const states = new Map<string, UnreadState[]>();
+    for (let i = 0; i < 3; i++) {
+      const tab = openTab(slow as ReturnType<typeof conversation>, {
+        retry: { random: () => 0.999999 },
+      });
+      const seen: UnreadState[] = [];
+      states.set(tab.name, seen);
+      subscriptions.push(tab.store.state$.subscribe((state) => seen.push(state)));
+    }
+    await vi.advanceTimersByTimeAsync(20_000);
+    // One tab reads, on the backoff: at 0, then 1, 2, 4 and 8 s after each failure.
+    expect(new Set(reads).size).toBe(1);
+    expect(reads.length).toBeLessThanOrEqual(6);
+    for (const [, seen] of states) {
+      const first = seen.findIndex((state) => state.status === 'error');
+      expect(first).toBeGreaterThan(-1);
+      expect(seen.slice(first).every((state) => state.status === 'error')).toBe(true);
+      expect(seen.slice(first).some((state) => state.fetching)).toBe(true);
+    }
+  });
+
   it('stops every tab on a refused key, and a new leader does not retry it', async () => {
     const source = conversation(new UnreadError('unauthorized', 'The key was refused.'));
     for (let i = 0; i < 3; i++) openTab(source);

@@ -1,4 +1,4 @@
-import { QueryClient } from '@tanstack/query-core';
+import { focusManager, onlineManager, QueryClient } from '@tanstack/query-core';
 import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createUnreadStore } from '../createUnreadStore';
@@ -133,5 +133,73 @@ describe('the push layer: one reconnect policy', () => {
     await vi.advanceTimersByTimeAsync(10 * pollIntervalMs);
     expect(source.connections).toHaveLength(2);
     expect(source.connections.every((connection) => connection.closed)).toBe(true);
+  });
+});
+
+describe('the push layer: one failure schedule per session', () => {
+  it('does not re-open a stream refused for good until a refresh() reads well', async () => {
+    const source = streamingSource(reconnect());
+    // The relay lacks its key: it answers every read and stream 500 `misconfigured`.
+    const refused = new UnreadError('misconfigured', 'the relay lacks its key', { status: 500 });
+    let fixed = false;
+    source.read = async (sessionId: string) => {
+      source.calls.push(sessionId);
+      if (!fixed) throw refused;
+      return 3;
+    };
+    const store = start({ source });
+    await vi.advanceTimersByTimeAsync(0);
+    source.fail(refused);
+    await vi.advanceTimersByTimeAsync(10 * pollIntervalMs);
+    expect(source.connections).toHaveLength(1);
+    expect(source.calls).toHaveLength(1);
+    fixed = true;
+    await store.refresh();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(source.connections).toHaveLength(2);
+    expect(source.calls).toHaveLength(2);
+  });
+
+  it('waits for a good read before re-opening the stream of a session whose reads fail', async () => {
+    const source = streamingSource(reconnect());
+    const down = new UnreadError('server', 'down', { status: 502 });
+    let failing = true;
+    source.read = async (sessionId: string) => {
+      source.calls.push(sessionId);
+      if (failing) throw down;
+      return 3;
+    };
+    start({ source, retry: { random: () => 0.999999 } });
+    await vi.advanceTimersByTimeAsync(0);
+    source.fail(down);
+    // The reads back off (1, 2, 4, 8 s…); the stream does not knock on its own meanwhile.
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(source.connections).toHaveLength(1);
+    expect(source.calls.length).toBeLessThanOrEqual(5);
+    failing = false;
+    await vi.advanceTimersByTimeAsync(16_000);
+    expect(source.connections).toHaveLength(2);
+  });
+
+  it('re-checks the count once when a page on a live stream wakes (visible again, back online)', async () => {
+    const source = streamingSource(reconnect());
+    start({ source, pauseWhenHidden: true });
+    await vi.advanceTimersByTimeAsync(0);
+    source.connections.at(-1)!.next(2);
+    const reads = source.calls.length;
+    focusManager.setFocused(false);
+    await vi.advanceTimersByTimeAsync(5 * pollIntervalMs);
+    expect(source.calls.length).toBe(reads);
+    focusManager.setFocused(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(source.calls.length).toBe(reads + 1);
+    onlineManager.setOnline(false);
+    onlineManager.setOnline(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(source.calls.length).toBe(reads + 2);
+    // Live and awake: no poll.
+    await vi.advanceTimersByTimeAsync(5 * pollIntervalMs);
+    expect(source.calls.length).toBe(reads + 2);
+    focusManager.setFocused(undefined);
   });
 });

@@ -27,9 +27,10 @@ describe('useUnread types', () => {
     expectTypeOf(result.error).toEqualTypeOf<UnreadError | null>();
     expectTypeOf(result.isLoading).toEqualTypeOf<boolean>();
     expectTypeOf(result.stale).toEqualTypeOf<boolean>();
+    expectTypeOf(result.fetching).toEqualTypeOf<boolean>();
     expectTypeOf(result.refresh).toEqualTypeOf<() => Promise<void>>();
     expectTypeOf<keyof UseUnreadResult>().toEqualTypeOf<
-      'count' | 'status' | 'error' | 'isLoading' | 'stale' | 'refresh'
+      'count' | 'status' | 'error' | 'isLoading' | 'stale' | 'fetching' | 'refresh'
     >();
     // @ts-expect-error the result is read-only
     result.count = 1;

@@ -38,6 +38,24 @@ describe('useUnread', () => {
     expect(source.reads).toHaveLength(1);
   });
 
+  it('keeps status error through the retries of a never-read session, with fetching for each', async () => {
+    const source = countingSource(serverError());
+    const store = track(testStore(source));
+    const { results, view } = renderCounted(store);
+    await advance(10_000);
+    expect(source.reads.length).toBeGreaterThanOrEqual(5);
+    const first = results.findIndex((result) => result.status === 'error');
+    const retrying = results.slice(first);
+    expect(retrying.every((result) => result.status === 'error' && result.count === null)).toBe(
+      true,
+    );
+    expect(retrying.some((result) => result.fetching)).toBe(true);
+    // One render as a retry starts and one as it fails; the same failure keeps its error object.
+    expect(retrying.length).toBeLessThanOrEqual(2 * source.reads.length);
+    expect(new Set(retrying.map((result) => result.error)).size).toBe(1);
+    expect(view.container.textContent).toBe('-');
+  });
+
   it('renders 0 times for a poll that returns the same count', async () => {
     const source = countingSource(2);
     const store = track(testStore(source));

@@ -37,9 +37,17 @@ afterEach(async () => {
 /** The `Last-Event-ID` of every stream request the relay received (`null` without one), in order. */
 let streamRequests: Array<string | null> = [];
 
+/** The JSON reads (`GET …/unread`) the relay received. */
+let jsonRequests = 0;
+
+/** Whether the front of the relay answers every stream 502, as a proxy that kills streams. */
+let failStreams = false;
+
 /** Starts a relay, counting its stream requests as they reach it. */
 async function startRelay(options: Partial<UnreadRelayOptions> = {}): Promise<string> {
   streamRequests = [];
+  jsonRequests = 0;
+  failStreams = false;
   const started = createUnreadRelay({
     ...emulator.restOptions(website),
     webhookSecret: secret,
@@ -54,8 +62,11 @@ async function startRelay(options: Partial<UnreadRelayOptions> = {}): Promise<st
     {
       ...started,
       fetch: (request, ...rest) => {
+        if (new URL(request.url).pathname.endsWith('/unread')) jsonRequests++;
         if (new URL(request.url).pathname.endsWith('/stream')) {
           streamRequests.push(request.headers.get('last-event-id'));
+          if (failStreams)
+            return Promise.resolve(new Response('<html>Bad Gateway</html>', { status: 502 }));
         }
         return started.fetch(request, ...rest);
       },
@@ -165,12 +176,15 @@ describe('crispRelay.watch', () => {
     const reopened = watch();
     await waitFor(() => streamRequests.length === 1);
     expect(streamRequests).toEqual([id]);
+    // The relay names the resumed count current (an `unchanged` event): the source gives it, so
+    // the store knows its stream is live again rather than polling the relay.
+    await waitFor(() => counts.length === 2);
     // Left by its watcher, the session's id is forgotten: the next stream starts afresh.
     reopened.unsubscribe();
     const last = watch();
-    await waitFor(() => counts.length === 2);
+    await waitFor(() => counts.length === 3);
     expect(streamRequests).toEqual([id, null]);
-    expect(counts).toEqual([2, 2]);
+    expect(counts).toEqual([2, 2, 2]);
     last.unsubscribe();
     await waitFor(() => relay.stats().streams === 0, 5000, 'the relay saw the streams close');
   });
@@ -284,8 +298,10 @@ describe('one reconnect policy: the store re-opens the stream (fake timers)', ()
 
   it('a failing stream is re-opened on the reconnect backoff, then once per poll interval, one connection each time', async () => {
     const url = await startRelay();
-    // Crisp fails for this session: the relay answers its stream 502 (a `server` failure).
-    emulator.fault({ type: 'server-error' }, { sessionId });
+    // A front that kills streams answers them 502 (a `server` failure) while the session reads
+    // well: the stream alone fails, on its own backoff. (A session whose reads fail too re-opens
+    // its stream after a good read: the reads' backoff is the session's one schedule.)
+    failStreams = true;
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
     const source = crispRelay({
       url,
@@ -361,6 +377,58 @@ describe('one reconnect policy: the store re-opens the stream (fake timers)', ()
     await vi.advanceTimersByTimeAsync(100);
     await io(() => relay.stats().streams === 1, 'the stream re-opened');
     expect(streamRequests).toEqual([null, null, raw.ids()[0]]);
+    subscription.unsubscribe();
+    store.dispose();
+    await io(() => relay.stats().streams === 0, 'the stream closed');
+  });
+});
+
+describe('a resumed stream', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('whose Last-Event-ID names the current count is live at once: the page does not poll', async () => {
+    const url = await startRelay({ ttlMs: 3_600_000 });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const source = crispRelay({
+      url,
+      stream: true,
+      idleTimeoutMs: 10_000,
+      reconnect: { baseDelayMs: 100, random: () => 0.999999 },
+    });
+    const store = createUnreadStore({
+      source,
+      sessionId,
+      pollIntervalMs: 3000,
+      pauseWhenHidden: false,
+      crossTab: false,
+      queryClient: new QueryClient(),
+    });
+    const subscription = store.state$.subscribe();
+    // Real I/O while the timers are fake: node:timers/promises is not faked.
+    const io = async (predicate: () => boolean, what: string) => {
+      const deadline = performance.now() + 10_000;
+      while (!predicate()) {
+        if (performance.now() > deadline) throw new Error(`${what} did not happen`);
+        await sleep(2);
+      }
+    };
+    await io(() => store.getSnapshot().count === 2 && relay.stats().streams === 1, 'the stream');
+    // Fake heartbeats never come: the stream goes silent, fails (the page polls once meanwhile),
+    // and is re-opened 100 ms later with the id of the count the relay still has.
+    await vi.advanceTimersByTimeAsync(10_000);
+    await io(() => relay.stats().streams === 0, 'the silent stream closed');
+    await io(() => jsonRequests === 1, 'the poll that covers the gap');
+    await vi.advanceTimersByTimeAsync(100);
+    await io(() => relay.stats().streams === 1, 'the stream re-opened');
+    expect(streamRequests).toHaveLength(2);
+    expect(streamRequests[1]).not.toBeNull();
+    await sleep(100);
+    // Live again: the next two intervals bring no poll.
+    await vi.advanceTimersByTimeAsync(6000);
+    await sleep(100);
+    expect(jsonRequests).toBe(1);
     subscription.unsubscribe();
     store.dispose();
     await io(() => relay.stats().streams === 0, 'the stream closed');

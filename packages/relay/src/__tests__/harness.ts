@@ -4,6 +4,7 @@ import {
   startCrispEmulator,
   type WebhookTarget,
 } from '@crisp-unread/testing';
+import { vi } from 'vitest';
 import { createUnreadRelay } from '../createUnreadRelay';
 import { type ServedRelay, serveUnreadRelay } from '../node';
 import type { UnreadRelay, UnreadRelayOptions } from '../types';
@@ -165,4 +166,33 @@ export function sseReader(response: Response) {
       await pump;
     },
   };
+}
+
+/**
+ * Fake timers and `Date` for the store and the relay while real HTTP runs on loopback (the I/O
+ * callbacks, `setImmediate`, stay real). Undo with `vi.useRealTimers()`.
+ */
+export function useFakeClock(now = Date.UTC(2026, 0, 15, 12)): void {
+  vi.useFakeTimers({
+    now,
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+  });
+}
+
+/** Lets real I/O run until `idle()` holds for a few turns of the event loop in a row. */
+export async function drain(idle: () => boolean): Promise<void> {
+  let quiet = 0;
+  for (let turns = 0; quiet < 5; turns++) {
+    if (turns > 50_000) throw new Error('drain: the I/O never settled');
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    quiet = idle() ? quiet + 1 : 0;
+  }
+}
+
+/** Advances fake time by `ms` in steps, letting the I/O each step starts finish first. */
+export async function runFor(ms: number, idle: () => boolean, stepMs = 50): Promise<void> {
+  for (let elapsed = 0; elapsed < ms; elapsed += stepMs) {
+    await vi.advanceTimersByTimeAsync(Math.min(stepMs, ms - elapsed));
+    await drain(idle);
+  }
 }

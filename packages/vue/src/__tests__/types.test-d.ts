@@ -14,6 +14,7 @@ describe('useUnread types', () => {
     expectTypeOf(unread.error.value).toEqualTypeOf<UnreadError | null>();
     expectTypeOf(unread.isLoading.value).toEqualTypeOf<boolean>();
     expectTypeOf(unread.stale.value).toEqualTypeOf<boolean>();
+    expectTypeOf(unread.fetching.value).toEqualTypeOf<boolean>();
     expectTypeOf(unread.refresh).toEqualTypeOf<() => Promise<void>>();
     expectTypeOf(unread.count).toExtend<Readonly<Ref<number | null>>>();
     // @ts-expect-error the refs are read-only
