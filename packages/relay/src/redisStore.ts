@@ -438,6 +438,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
         count: entry.count,
         readAt: entry.readAt,
         changedAt: entry.changedAt,
+        ...(entry.removed ? { removed: true } : {}),
       });
       const key = `${namespace()}count:${sessionId}`;
       await attempt(() => client.set(key, value, 'PX', Math.max(1, Math.ceil(retainMs))));
