@@ -277,7 +277,7 @@ export class CountReader {
         this.#s.upstream.answered(now());
         published = true;
         const hit = this.#s.takeBloomStatus(sessionId)?.toUpperCase() === 'HIT';
-        const hookAsked = mode === 'refresh' || share === 'hooks';
+        const hookAsked = mode === 'refresh' || (mode === 'read' && share === 'hooks');
         if (hit && hookAsked && cached?.count === count) this.#recheck(sessionId);
         const entry = await this.#save(sessionId, count, cached, startedAt);
         return fromCache(entry, false);
