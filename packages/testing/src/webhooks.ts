@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { CrispState } from './crispState.js';
 import { describeValue } from './ids.js';
-import type { WebhookDelivery, WebhookEvent, WebhookTarget } from './types.js';
+import type { WebhookDelivery, WebhookEvent } from './types.js';
 
 /** Signs a Crisp web hook body: hex HMAC-SHA256(secret, "[" + timestamp + ";" + body + "]"). */
 export function signCrispWebhook(secret: string, timestamp: number | string, body: string): string {
