@@ -1,3 +1,4 @@
+import { signCrispWebhook } from '@crisp-unread/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, sseReader, startHarness, waitFor, webhookSecret } from './harness';
 
@@ -90,6 +91,23 @@ describe.each(['s', 'ms'] as const)('web hooks with timestamps in %s', (unit) =>
     expect(health.hooks.rejected.token).toBe(2);
     expect(health.hooks.lastRejectedReason).toBe('token');
     expect(h.logs.filter((line) => line.includes('refused a web hook (token)'))).toHaveLength(1);
+  });
+
+  it('with both webhookSecret and webhookToken set, takes a signed hook or a tokened one', async () => {
+    h = await startHarness({ webhook: true, webhookToken });
+    await h.get(unread(h.sessionId));
+    const deliver = async (target: { url: string; secret?: string }) => {
+      h!.emulator.clearWebhookDeliveries();
+      h!.emulator.setWebhook({ ...target, timestampUnit: unit });
+      h!.emulator.operatorSends(h!.website.websiteId, h!.sessionId);
+      const [delivery] = await h!.emulator.webhooksDelivered();
+      return delivery!.status;
+    };
+    expect(await deliver({ url: hookUrl(h), secret: webhookSecret })).toBe(200);
+    expect(await deliver({ url: hookUrl(h, `?token=${webhookToken}`) })).toBe(200);
+    expect(await deliver({ url: hookUrl(h) })).toBe(401);
+    expect(await deliver({ url: hookUrl(h, `?token=${webhookToken}`), secret: 'wrong' })).toBe(401);
+    expect(h.upstream()).toBe(3);
   });
 
   it('takes a hook 30 min late once (1 call), its retry for 0 calls, and refuses one 2 h late', async () => {
@@ -227,6 +245,27 @@ describe("Crisp's cache and deletions", () => {
     }
     expect(h.upstream()).toBe(calls);
     expect((await healthz(h)).hooks.accepted).toBe(1);
+
+    // Until Crisp says otherwise: a later hook naming the session reads it again.
+    h.emulator.setWebhook(null);
+    const at = Date.now();
+    const body = JSON.stringify({
+      website_id: h.website.websiteId,
+      event: 'message:received',
+      data: { website_id: h.website.websiteId, session_id: h.sessionId },
+      timestamp: at,
+    });
+    const hook = await h.get('/webhooks/crisp', {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        'X-Crisp-Request-Timestamp': String(at),
+        'X-Crisp-Signature': signCrispWebhook(webhookSecret, at, body),
+      },
+      body,
+    });
+    expect(hook.status).toBe(200);
+    expect(h.upstream()).toBe(calls + 1);
   });
 });
 
