@@ -258,7 +258,8 @@ export interface CrispEmulator {
   clearWebhookDeliveries(): void;
   /**
    * Plays Crisp retrying: posts again every logged web hook that matches (by default all), with
-   * its very bytes and headers (the same timestamp and signature). Resolves once answered.
+   * its very bytes and headers (the same timestamp and signature), to its website's web hook URL
+   * as set now (the one it went to, when none is). Resolves once answered.
    */
   redeliverWebhooks(
     filter?: Partial<Pick<WebhookDelivery, 'event' | 'sessionId' | 'websiteId'>>,

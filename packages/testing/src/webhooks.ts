@@ -151,7 +151,12 @@ export class WebhookSender {
       ),
     );
     const before = this.#log.length;
-    await Promise.all(matching.map((sent) => this.#track(this.#deliver(sent, true))));
+    // To the URL configured now, as Crisp would (behind a load balancer: maybe another instance).
+    const now = (sent: Sent): Sent => {
+      const target = this.#websiteTargets.get(sent.about.websiteId) ?? this.#target;
+      return target ? { ...sent, url: target.url } : sent;
+    };
+    await Promise.all(matching.map((sent) => this.#track(this.#deliver(now(sent), true))));
     return this.#log.slice(before);
   }
 
