@@ -264,11 +264,13 @@ export class CountReader {
             return { kind: 'gone' };
           }
           result = { failure };
-          this.#s.upstream.failed(failure, now());
+          // A setup error (key, tier, subscription) fails every read alike: logged once, there.
+          if (!this.#s.upstream.failed(failure, now())) {
+            this.#s.log(
+              `crisp-unread relay: reading ${sessionId} failed: ${failure.code}${failure.status ? ` (${failure.status})` : ''}`,
+            );
+          }
           this.#s.failures.remember(sessionId, failure);
-          this.#s.log(
-            `crisp-unread relay: reading ${sessionId} failed: ${failure.code}${failure.status ? ` (${failure.status})` : ''}`,
-          );
           return await refuse(cached, failure);
         } finally {
           this.#controllers.delete(controller);

@@ -61,8 +61,8 @@ export class UpstreamHealth {
     this.#lastOkAt = at;
   }
 
-  /** A call failed at `at`. */
-  failed(failure: UpstreamFailure, at: number): void {
+  /** A call failed at `at`. `true` for a setup error (this health logs those, once). */
+  failed(failure: UpstreamFailure, at: number): boolean {
     const status: UpstreamStatus = isNotSubscribed(failure)
       ? 'not-subscribed'
       : failure.code === 'unauthorized' || failure.code === 'forbidden'
@@ -72,6 +72,7 @@ export class UpstreamHealth {
     const hint = setupHints[status];
     if (hint && status !== this.#status) this.#log(`crisp-unread relay: ${hint}.`);
     this.#status = status;
+    return hint !== undefined;
   }
 
   report(): UpstreamReport {
