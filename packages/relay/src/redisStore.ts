@@ -159,7 +159,7 @@ function readMessage(value: unknown): RelayMessage | null {
  * background PING answers; then it uses Redis again (and subscribes again).
  *
  * Keys: `<prefix>:<websiteId>:count:<sessionId>`, `…:changed:<sessionId>`,
- * `…:lease:read:<sessionId>`, `…:lease:hook:<signature>`, `…:budget:<YYYY-MM-DD>:<share>`,
+ * `…:lease:read:<sessionId>`, `…:lease:hook:<signature or digest>`, `…:budget:<YYYY-MM-DD>:<share>`,
  * `…:paused`; channel `…:events`.
  * Nothing secret is stored (no key, no web hook secret).
  */
