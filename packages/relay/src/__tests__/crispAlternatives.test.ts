@@ -194,7 +194,7 @@ describe('Crisp setup errors', () => {
 
 describe("Crisp's cache and deletions", () => {
   it('reads once more after a HIT that shows the old count: the new count within 5 s, 1 extra call', async () => {
-    h = await startHarness({ webhook: true, cacheHitRereadMs: 1000 });
+    h = await startHarness({ webhook: true }); // cacheHitRereadMs: its default, 2 s
     const stream = await openStream(h);
     expect(h.upstream()).toBe(1);
     h.emulator.setCacheHits(1);
