@@ -8,7 +8,7 @@ import {
 } from '@crisp-unread/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctor } from '../doctor';
-import { freePort } from './redisServer';
+import { freePort, startTestRedis } from './redisServer';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const secret = 'doctor-test-webhook-secret';
@@ -105,6 +105,18 @@ describe('crisp-unread-relay doctor', () => {
     expect(redis.code).toBe(1);
     expect(redis.text).toMatch(/FAIL {2}Redis: redis:\/\/127\.0\.0\.1:1: no answer/);
   });
+
+  it('passes Redis when a real one answers PING, and never prints its password', async () => {
+    const redis = await startTestRedis();
+    try {
+      const lines: string[] = [];
+      const code = await doctor(env({ REDIS_URL: redis.url }), { out: (l) => lines.push(l) });
+      expect(code).toBe(0);
+      expect(lines.join('\n')).toMatch(/ok +Redis: rediss?:\/\/\S+ answers PING/);
+    } finally {
+      await redis.close();
+    }
+  }, 20_000);
 
   it('runs as `crisp-unread-relay doctor` with the exit code of its checks, PINGing a real port', async () => {
     const port = await freePort();
