@@ -74,6 +74,8 @@ export interface DayResult {
   readonly countlessViews: number;
   /** Page views that showed `stale: true` at some point. */
   readonly staleViews: number;
+  /** Page views marked `stale: true` at a moment their count equalled Crisp's (a false alarm). */
+  readonly falseStaleViews: number;
   /** The pages' requests that were refused, by status and error code (`503 budget-exhausted`). */
   readonly refusals: Record<string, number>;
   readonly peakOpenPages: number;
@@ -90,6 +92,8 @@ interface Shown {
   /** [time, count] per change of the page's count; `null` while it shows none. */
   readonly changes: [number, number | null][];
   stale: boolean;
+  /** [time, count] whenever the page started showing a count marked stale. */
+  readonly staleMarks: [number, number][];
   readonly openAt: number;
   closeAt: number;
 }
@@ -216,15 +220,26 @@ export async function simulateDay(options: {
         crossTab: false,
         graceMs: 0,
       });
-      const shown: Shown = { changes: [], stale: false, openAt: Date.now(), closeAt };
+      const shown: Shown = {
+        changes: [],
+        stale: false,
+        staleMarks: [],
+        openAt: Date.now(),
+        closeAt,
+      };
       shownViews.push(shown);
       const list = viewsBySession.get(sessionId) ?? [];
       list.push(shown);
       viewsBySession.set(sessionId, list);
       let last: number | null | undefined;
+      let lastMark: string | undefined;
       const record = (state: UnreadState) => {
-        if (state.stale) shown.stale = true;
         const count = state.status === 'ready' || state.status === 'error' ? state.count : null;
+        if (state.stale) {
+          shown.stale = true;
+          if (count !== null && lastMark !== `${count}`) shown.staleMarks.push([Date.now(), count]);
+        }
+        lastMark = state.stale && count !== null ? `${count}` : undefined;
         if (count === last) return;
         last = count;
         shown.changes.push([Date.now(), count]);
@@ -462,10 +477,23 @@ function summarize(input: {
   let currentViews = 0;
   let countlessViews = 0;
   let staleViews = 0;
+  let falseStaleViews = 0;
+  /** What Crisp held at `at`. */
+  const truthAt = (history: [number, number][], at: number) => {
+    let value: number | undefined;
+    for (const [time, count] of history) {
+      if (time > at) break;
+      value = count;
+    }
+    return value;
+  };
   for (const [sessionId, views] of viewsBySession) {
     const history = truth.get(sessionId)!;
     for (const view of views) {
       if (view.stale) staleViews += 1;
+      if (view.staleMarks.some(([at, count]) => truthAt(history, at) === count)) {
+        falseStaleViews += 1;
+      }
       const first = view.changes.find(([, count]) => count !== null);
       if (!first) {
         countlessViews += 1;
@@ -514,6 +542,7 @@ function summarize(input: {
     currentViews,
     countlessViews,
     staleViews,
+    falseStaleViews,
     refusals: input.refusals,
     peakOpenPages: input.day.peakOpenPages,
     seconds: input.seconds,

@@ -33,7 +33,8 @@ function describe(result: DayResult, scale: number): string {
     `${result.crispCalls.toLocaleString('en-US')} Crisp calls, ` +
     `${result.latencies.length} event->page samples (p50 ${shownMs(percentile(result.latencies, 50))} ms, ` +
     `${result.latencies.filter((ms) => !Number.isFinite(ms)).length} not shown within ${missAfterMs / 1000} s), ` +
-    `${result.countlessViews} views without a count, ${result.staleViews} showing stale, ` +
+    `${result.countlessViews} views without a count, ${result.staleViews} showing stale ` +
+    `(${result.falseStaleViews} of them while the count equalled Crisp's), ` +
     `pages' requests refused: ${
       Object.entries(result.refusals)
         .map(([why, n]) => `${n} × ${why}`)
@@ -142,6 +143,17 @@ export const relayDay: Group = async ({ quick, log }) => {
         note: 'a count may trail a change in Crisp by 1 s; checked at the first count, 1 s after each change and at the close; a view that never showed a count counts against',
       });
     }
+    rows.push({
+      group: 'relay-day',
+      metric: "page views marked stale while their count equalled Crisp's (falseStaleViews)",
+      value: project.falseStaleViews,
+      unit: 'views',
+      baseline: ttl.falseStaleViews,
+      baselineLabel: `today's TTL relay (${baselineScale}-scale day)`,
+      goal: '0',
+      pass: project.falseStaleViews === 0,
+      note: `a view counts once it showed \`stale: true\` at a moment its count was the one Crisp held; ${project.staleViews} of ${project.pageViews.toLocaleString('en-US')} views showed the mark at all`,
+    });
     rows.push({
       group: 'relay-day',
       metric: `attack: Crisp calls caused by ${attack.addresses} attacking addresses`,

@@ -73,6 +73,9 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
   let session: string | null = null;
   let attachedTo: CrispGlobal | undefined;
   let waitTimer: ReturnType<typeof setInterval> | undefined;
+  /** `do` commands pushed onto the current queue, before Crisp's script has run them. */
+  let queued: unknown[][] = [];
+  const canHold = () => options.target !== undefined || isBrowser();
 
   const get = (key: string): unknown => {
     try {
@@ -127,6 +130,10 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
     const target = host.$crisp;
     if (typeof target?.push !== 'function') return undefined;
     if (target !== attachedTo) {
+      // A queue replaced by another queue never ran (Crisp's snippet assigns `$crisp = []`
+      // unconditionally): our `do` commands move over. Replaced by the API, Crisp ran them.
+      const carried = Array.isArray(attachedTo) && Array.isArray(target) ? queued : [];
+      queued = [];
       attachedTo = target;
       stopWaiting();
       // The snippet's queue may hold handlers pushed before we came: Crisp would run them, then
@@ -146,6 +153,8 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
         // A frozen $crisp: we can still register, just not protect against replacement.
       }
       for (const [event, { dispatch }] of owned) target.push(['on', event, dispatch]);
+      for (const command of carried) target.push(command);
+      if (Array.isArray(target)) queued = carried;
       readSession();
     }
     return target;
@@ -221,7 +230,14 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
       return typeof attach()?.get === 'function';
     },
     do(action, args) {
-      attach()?.push(args ? ['do', action, args] : ['do', action]);
+      const command = args ? ['do', action, args] : ['do', action];
+      // Before Crisp's snippet, queue on a `$crisp = []` of our own, as crisp-sdk-web does: the
+      // script runs it once loaded. Dropping it would lose the visitor's "read".
+      if (!attach() && canHold()) host.$crisp = [] as unknown as CrispGlobal;
+      const target = attach();
+      if (!target) return;
+      target.push(command);
+      if (Array.isArray(target)) queued.push(command);
     },
     session$: new Observable<string | null>((subscriber) => {
       // Owning `session:loaded` keeps `session` current.
@@ -238,7 +254,7 @@ export function crispEvents(options: CrispEventsOptions = {}): CrispEvents {
   };
   host[registry] = events;
   // Watch `$crisp` from now on, so that what other scripts push before anyone listens is known.
-  if (options.target !== undefined || isBrowser()) watchAssignments();
+  if (canHold()) watchAssignments();
   attach();
   return events;
 }

@@ -134,21 +134,24 @@ function crispError(status: number, body: unknown, response: Response): UnreadEr
   const reason = readErrorReason(body);
   const said = reason && /^[a-z]\w{0,47}$/i.test(reason) ? ` (${reason})` : '';
   const code =
-    (
-      {
-        401: 'unauthorized',
-        403: 'forbidden',
-        404: 'session-not-found',
-        420: 'rate-limited',
-        429: 'rate-limited',
-      } as Record<number, UnreadErrorCode>
-    )[status] ?? (status < 500 ? 'invalid-response' : 'server');
+    status === 404
+      ? notFoundCode(reason)
+      : ((
+          {
+            401: 'unauthorized',
+            403: 'forbidden',
+            420: 'rate-limited',
+            429: 'rate-limited',
+          } as Record<number, UnreadErrorCode>
+        )[status] ?? (status < 500 ? 'invalid-response' : 'server'));
   const hint =
     status === 401
       ? ': check the identifier and key'
       : status === 403
         ? ': check the tier and the website'
-        : '';
+        : code === 'misconfigured'
+          ? ': the plugin is not installed on this website (subscribe it in the Marketplace)'
+          : '';
   return new UnreadError(code, `${service} answered ${status}${said}${hint}.`, {
     status,
     retryAfterMs:
@@ -156,6 +159,18 @@ function crispError(status: number, body: unknown, response: Response): UnreadEr
         ? parseRetryAfter(response.headers.get('retry-after'), Date.now())
         : undefined,
   });
+}
+
+/**
+ * A 404 judged by its reason: Crisp answers `not_subscribed` to every call when the plugin is not
+ * installed on the website, a setup error (`misconfigured`, status 404), never "session gone".
+ * Only a missing conversation (`session_not_found`, or `not_found`: which one Crisp sends is not
+ * documented) is `session-not-found`; any other 404 is not understood (`invalid-response`).
+ */
+function notFoundCode(reason: string | undefined): UnreadErrorCode {
+  if (reason === 'not_subscribed') return 'misconfigured';
+  if (reason === 'session_not_found' || reason === 'not_found') return 'session-not-found';
+  return 'invalid-response';
 }
 
 /** The API's origin without a trailing slash: http(s), no credentials, query or fragment. */

@@ -1,16 +1,18 @@
 import { createUnreadRelay } from './createUnreadRelay';
 import type { RelayMetrics } from './metrics';
+
+export { cliRedisOptions } from './cliRedis';
+export { type DoctorCheck, type DoctorOptions, doctor } from './doctor';
+
+import {
+  cliRedisOptions,
+  loadRedisConstructor,
+  type OwnedRedisClient,
+  parseRedisUrl,
+} from './cliRedis';
 import { relayOptionsFromEnv, type ServedRelay, serveUnreadRelay } from './node';
-import { quitRedis, type RedisClientLike, redisStore } from './redisStore';
+import { quitRedis, redisStore } from './redisStore';
 import type { RelayStore } from './types';
-
-/** The ioredis client the CLI creates and owns: what the store uses, plus `quit`/`disconnect`. */
-interface OwnedRedisClient extends RedisClientLike {
-  quit(): Promise<unknown>;
-  disconnect(): void;
-}
-
-type RedisConstructor = new (url: string, options: Record<string, unknown>) => OwnedRedisClient;
 
 /** Where SIGINT/SIGTERM come from (`process`). */
 export interface CliSignals {
@@ -48,17 +50,6 @@ export interface RunningRelay {
   close(): Promise<void>;
 }
 
-/**
- * The options the CLI gives ioredis: the README's advice (a command fails fast while Redis is
- * away or hangs, so the store answers from memory; reconnect at most every 2 s).
- */
-export const cliRedisOptions = {
-  maxRetriesPerRequest: 1,
-  commandTimeout: 1000,
-  connectTimeout: 2000,
-  retryStrategy: (times: number) => Math.min(times * 200, 2000),
-} as const;
-
 const quitTimeoutMs = 2000;
 
 /** The password of a redis URL in every form it may be printed in (raw, parsed, decoded). */
@@ -92,48 +83,6 @@ function redactor(secrets: string[]): (text: string) => string {
     for (const secret of secrets) safe = safe.split(secret).join('[redacted]');
     return safe;
   };
-}
-
-function parseRedisUrl(raw: string): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    // Never repeat the URL: it may carry a password.
-    throw new TypeError('REDIS_URL must be a redis:// or rediss:// URL.');
-  }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new TypeError('REDIS_URL must be a redis:// or rediss:// URL.');
-  }
-  return url;
-}
-
-async function loadRedisConstructor(load: () => Promise<unknown>): Promise<RedisConstructor> {
-  let loaded: unknown;
-  try {
-    loaded = await load();
-  } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new Error(
-        'REDIS_URL is set but the ioredis package is not installed: install it next to ' +
-          '@crisp-unread/relay (npm install ioredis, or pnpm add ioredis), or unset REDIS_URL.',
-      );
-    }
-    throw new Error(
-      `REDIS_URL is set but ioredis could not be loaded (${error instanceof Error ? error.message : String(error)}): ` +
-        'install ioredis 5 (npm install ioredis), or unset REDIS_URL.',
-    );
-  }
-  const module = loaded as Record<string, unknown> | null;
-  const fallback = module?.default as Record<string, unknown> | undefined;
-  const candidate = module?.Redis ?? fallback?.Redis ?? fallback?.default ?? fallback;
-  if (typeof candidate !== 'function') {
-    throw new Error(
-      'REDIS_URL is set but the installed ioredis has no Redis client class: install ioredis 5.',
-    );
-  }
-  return candidate as RedisConstructor;
 }
 
 /** `prometheusMetrics()`, loaded on demand: prom-client need not be installed otherwise. */

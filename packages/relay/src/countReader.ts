@@ -1,10 +1,11 @@
 import { type CrispRestSource, isUnreadError } from '@crisp-unread/core';
 import { type Budget, dayMs } from './budget';
 import type { FailureMemory } from './failureMemory';
-import { isFresh, shareOf } from './freshness';
+import { isFresh, isStale, shareOf } from './freshness';
 import type { RelayMetrics } from './metrics';
 import type { CachedCount, RelayMessage, RelayStore, UpstreamFailure } from './types';
 import type { CallResult, UpstreamGate } from './upstreamGate';
+import type { UpstreamHealth } from './upstreamHealth';
 
 /** What a read of one session's count comes to. */
 export type ReadOutcome =
@@ -30,6 +31,17 @@ export interface CountReaderSettings {
   log: (line: string) => void;
   /** Told of each client read and each upstream call, when the relay exports metrics. */
   metrics?: RelayMetrics | undefined;
+  /** Whether web hooks are configured: then only a hook's mark (or a failure) makes a count stale. */
+  webhooks: boolean;
+  /**
+   * After a hook-asked read that Crisp's cache answered (`Bloom-Status: HIT`) with the count
+   * unchanged, when to read once more (ms), or `false` never.
+   */
+  cacheHitRereadMs: number | false;
+  /** The `Bloom-Status` of the session's last answer, taken (read once), or `null`. */
+  takeBloomStatus(sessionId: string): string | null;
+  /** Told of every upstream answer and failure (`/healthz`). */
+  upstream: UpstreamHealth;
 }
 
 // Counts and web hook marks outlive a restart (and a day of spent budget or an outage), so a
@@ -49,6 +61,8 @@ export class CountReader {
   readonly #queued = new Map<string, Promise<ReadOutcome>>();
   // One controller per wait, not listeners on one shared signal (Node warns past 10 of those).
   readonly #controllers = new Set<AbortController>();
+  /** The one re-read after a cache HIT, per session. */
+  readonly #rechecks = new Map<string, ReturnType<typeof setTimeout>>();
   #closed = false;
   upstreamCalls = 0;
 
@@ -60,6 +74,8 @@ export class CountReader {
   abortAll(): void {
     this.#closed = true;
     this.#s.gate.close();
+    for (const timer of this.#rechecks.values()) clearTimeout(timer);
+    this.#rechecks.clear();
     for (const controller of this.#controllers) controller.abort();
     this.#controllers.clear();
   }
@@ -98,7 +114,7 @@ export class CountReader {
    * the background); a cold session waits for Crisp.
    */
   async read(sessionId: string): Promise<ReadOutcome> {
-    const { cached, fresh } = await this.#look(sessionId);
+    const { cached, changedAt, fresh } = await this.#look(sessionId);
     this.#s.metrics?.cacheRead(fresh ? 'hit' : cached ? 'stale' : 'miss');
     if (fresh) return fromCache(cached!, false);
     const remembered = this.#s.failures.recall(sessionId);
@@ -106,7 +122,29 @@ export class CountReader {
     const reading = this.#revalidate(sessionId);
     if (cached === undefined) return reading;
     reading.catch(() => undefined);
-    return fromCache(cached, true);
+    return fromCache(cached, isStale(cached, changedAt, this.#s.webhooks));
+  }
+
+  /**
+   * A `session:removed` hook: the conversation is gone. Its count is dropped for a `removed`
+   * entry (streams get `gone`, reads answer 404 from it with no call) until a later hook names
+   * the session again.
+   */
+  async remove(sessionId: string): Promise<void> {
+    const { store, now } = this.#s;
+    const cached = await store.getCount(sessionId);
+    const at = now();
+    const entry: CachedCount = {
+      count: null,
+      readAt: at,
+      changedAt: Math.max(at, (cached?.changedAt ?? 0) + 1),
+      removed: true,
+    };
+    this.#s.failures.forget(sessionId);
+    clearTimeout(this.#rechecks.get(sessionId));
+    this.#rechecks.delete(sessionId);
+    await store.setCount(sessionId, entry, retainMs);
+    await store.publish({ sessionId, entry });
   }
 
   /** The count once it is fresh: read again (coalesced) when outdated. For the watchers. */
@@ -205,10 +243,10 @@ export class CountReader {
       if (admission.kind === 'paused') return await refuse(cached, admission.failure);
       let result: CallResult = 'skipped';
       try {
-        const share = mode === 'refresh' ? 'hooks' : shareOf(cached, changedAt);
+        const share = mode === 'read' ? shareOf(cached, changedAt) : 'hooks';
         const retryAfterMs = await this.#s.budget.take(share);
         if (retryAfterMs > 0) {
-          if (cached) return fromCache(cached, true);
+          if (cached) return fromCache(cached, isStale(cached, changedAt, this.#s.webhooks));
           return { kind: 'budget-exhausted', retryAfterMs };
         }
         this.upstreamCalls++;
@@ -226,21 +264,29 @@ export class CountReader {
           this.#s.metrics?.upstreamCall(share, failure.code);
           if (failure.code === 'session-not-found') {
             result = 'answered';
+            this.#s.upstream.answered(now());
             published = true;
             await this.#save(sessionId, null, cached, startedAt);
             return { kind: 'gone' };
           }
           result = { failure };
+          // A setup error (key, tier, subscription) fails every read alike: logged once, there.
+          if (!this.#s.upstream.failed(failure, now())) {
+            this.#s.log(
+              `crisp-unread relay: reading ${sessionId} failed: ${failure.code}${failure.status ? ` (${failure.status})` : ''}`,
+            );
+          }
           this.#s.failures.remember(sessionId, failure);
-          this.#s.log(
-            `crisp-unread relay: reading ${sessionId} failed: ${failure.code}${failure.status ? ` (${failure.status})` : ''}`,
-          );
           return await refuse(cached, failure);
         } finally {
           this.#controllers.delete(controller);
         }
         this.#s.failures.forget(sessionId);
+        this.#s.upstream.answered(now());
         published = true;
+        const hit = this.#s.takeBloomStatus(sessionId)?.toUpperCase() === 'HIT';
+        const hookAsked = mode === 'refresh' || (mode === 'read' && share === 'hooks');
+        if (hit && hookAsked && cached?.count === count) this.#recheck(sessionId);
         const entry = await this.#save(sessionId, count, cached, startedAt);
         return fromCache(entry, false);
       } finally {
@@ -251,6 +297,22 @@ export class CountReader {
       // Nothing read (cache, budget, closing): instances waiting on the lease read themselves.
       if (!published) await store.publish({ sessionId, released: true });
     }
+  }
+
+  /**
+   * Crisp's cache answered a read a web hook asked for, with the count unchanged: that is no proof
+   * of "no change". One more read, `cacheHitRereadMs` later, from the hooks share; a HIT on that
+   * one asks for nothing more (mode `recheck`), so a hook costs at most one extra call.
+   */
+  #recheck(sessionId: string): void {
+    const delayMs = this.#s.cacheHitRereadMs;
+    if (delayMs === false || this.#closed || this.#rechecks.has(sessionId)) return;
+    const timer = setTimeout(() => {
+      this.#rechecks.delete(sessionId);
+      if (this.#closed || this.#inflight.has(sessionId)) return;
+      this.#readShared(sessionId, 'recheck').catch(() => undefined);
+    }, delayMs);
+    this.#rechecks.set(sessionId, timer);
   }
 
   async #save(
@@ -325,16 +387,23 @@ export class CountReader {
   }
 }
 
-type ReadMode = 'read' | 'refresh';
+/** `read`: a client's; `refresh`: a web hook's; `recheck`: the one more after a cache HIT. */
+type ReadMode = 'read' | 'refresh' | 'recheck';
 
 function fromCache(entry: CachedCount, stale: boolean): ReadOutcome {
   if (entry.count === null) return { kind: 'gone' };
   return { kind: 'count', entry: entry as CachedCount & { count: number }, stale };
 }
 
-/** A failed read answers the last known count as stale, except for credential failures. */
+/**
+ * A failed read answers the last known count as stale, except for setup failures (credentials
+ * refused, plugin not subscribed): those answer the error, so the operator sees it.
+ */
 function fallback(cached: CachedCount | undefined, failure: UpstreamFailure): ReadOutcome {
-  const credentials = failure.code === 'unauthorized' || failure.code === 'forbidden';
+  const credentials =
+    failure.code === 'unauthorized' ||
+    failure.code === 'forbidden' ||
+    failure.code === 'misconfigured';
   if (!credentials && cached?.count != null) return fromCache(cached, true);
   return { kind: 'failed', failure };
 }

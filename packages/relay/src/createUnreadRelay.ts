@@ -2,12 +2,14 @@ import { crispRest, misconfigured, normalizeSessionId } from '@crisp-unread/core
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
+import { bloomStatusNotes } from './bloomStatus';
 import { Budget } from './budget';
 import { CountReader, type ReadOutcome } from './countReader';
 import { economySettings } from './economySettings';
 import { eventStream } from './eventStream';
 import { FailureMemory } from './failureMemory';
 import { FirstReads } from './firstReads';
+import { HookHealth } from './hookHealth';
 import { lazyRelay } from './lazyRelay';
 import { memoryStore } from './memoryStore';
 import { mountMetricsRoute, type RelayMetrics } from './metrics';
@@ -23,6 +25,7 @@ import type {
   UnreadRelayOptions,
 } from './types';
 import { UpstreamGate } from './upstreamGate';
+import { isNotSubscribed, UpstreamHealth } from './upstreamHealth';
 import { Watchers } from './watchers';
 import { mountWebhookRoute } from './webhookRoute';
 
@@ -90,7 +93,9 @@ function resolveOptions(options: UnreadRelayOptions) {
     ttlMs: 15_000,
     dailyBudget: 5000,
     webhookSecret: undefined as string | undefined,
-    webhookToleranceMs: 300_000,
+    webhookToken: undefined as string | undefined,
+    webhookToleranceMs: 3_600_000,
+    cacheHitRereadMs: 2000 as number | false,
     maxWebhookBytes: 65_536,
     allowedOrigins: [] as readonly string[] | '*',
     basePath: '',
@@ -120,6 +125,15 @@ function resolveOptions(options: UnreadRelayOptions) {
   ) {
     fail('`webhookSecret` must be a non-empty string.');
   }
+  if (
+    settings.webhookToken !== undefined &&
+    (typeof settings.webhookToken !== 'string' || !/^[\w.~-]{16,256}$/.test(settings.webhookToken))
+  ) {
+    fail(
+      '`webhookToken` must be 16 to 256 URL-safe characters (letters, digits, - _ . ~), e.g. 32 random hex digits.',
+    );
+  }
+  if (settings.cacheHitRereadMs !== false) positive('cacheHitRereadMs', settings.cacheHitRereadMs);
   const origins = settings.allowedOrigins;
   if (origins !== '*' && !(Array.isArray(origins) && origins.every((o) => typeof o === 'string'))) {
     fail("`allowedOrigins` must be an array of origins such as 'https://shop.example', or '*'.");
@@ -164,6 +178,7 @@ type Unmerged =
   | 'firstReadLimit'
   | 'failedSignatureLimit'
   | 'webhookSecret'
+  | 'webhookToken'
   | 'safetyRefreshMs'
   | 'budgetShares'
   | 'failureMemoryMs'
@@ -225,6 +240,13 @@ function outcomeError(outcome: Exclude<ReadOutcome, { kind: 'count' }>): Respons
       );
     case 'failed': {
       const { code } = outcome.failure;
+      if (isNotSubscribed(outcome.failure)) {
+        return errorBody(
+          502,
+          'upstream-not-subscribed',
+          'Crisp answers not_subscribed: the plugin is not installed on this website.',
+        );
+      }
       if (code === 'unauthorized') {
         return errorBody(502, 'upstream-unauthorized', "Crisp refused the relay's credentials.");
       }
@@ -268,6 +290,7 @@ export function createUnreadRelay(
 
 function createRelay(options: UnreadRelayOptions): UnreadRelay {
   const s: Settings = resolveOptions(options);
+  const bloom = bloomStatusNotes(s.fetch);
   const source = crispRest({
     websiteId: s.websiteId,
     identifier: s.identifier,
@@ -275,10 +298,10 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     tier: s.tier,
     baseUrl: s.baseUrl,
     timeoutMs: s.timeoutMs,
-    ...(s.fetch ? { fetch: s.fetch } : {}),
+    fetch: bloom.fetch,
   });
   const websiteId = s.websiteId.toLowerCase();
-  const secrets = [s.key, s.webhookSecret, s.metricsToken].filter(
+  const secrets = [s.key, s.webhookSecret, s.webhookToken, s.metricsToken].filter(
     (x): x is string => typeof x === 'string',
   );
   const sink = s.log === false ? () => {} : (s.log ?? ((line: string) => console.warn(line)));
@@ -293,6 +316,8 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
   // A flag, not an AbortController: Workers refuse `new AbortController()` at global scope, where
   // a module builds its relay.
   let closing = false;
+  const upstream = new UpstreamHealth(log);
+  const hookHealth = new HookHealth(log, s.now);
   const budget = new Budget({ store, total: s.dailyBudget, shares: s.shares, now: s.now });
   const reader = new CountReader({
     source,
@@ -310,6 +335,10 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     now: s.now,
     log,
     metrics: s.metrics,
+    webhooks: s.webhooks,
+    cacheHitRereadMs: s.cacheHitRereadMs,
+    takeBloomStatus: bloom.take,
+    upstream,
   });
   const watchers = new Watchers(reader, store, {
     periodMs: s.maxAgeMs,
@@ -357,7 +386,12 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     } catch {
       health = { status: 'degraded', store: 'failing' };
     }
-    return json(200, { ...health, budget: await budget.report() });
+    return json(200, {
+      ...health,
+      budget: await budget.report(),
+      upstream: upstream.report(),
+      hooks: s.webhooks ? hookHealth.report() : null,
+    });
   });
 
   if (s.metrics) {
@@ -456,6 +490,8 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
 
   mountWebhookRoute(routes, {
     secret: s.webhookSecret,
+    token: s.webhookToken,
+    health: hookHealth,
     websiteId,
     maxBytes: s.maxWebhookBytes,
     toleranceMs: s.webhookToleranceMs,
@@ -471,6 +507,7 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
       if (outcome === null) return { count: null, deferred: true };
       return { count: outcome.kind === 'count' && !outcome.stale ? outcome.entry.count : null };
     },
+    removed: (sessionId) => reader.remove(sessionId),
   });
 
   app.notFound(() => errorBody(404, 'not-found', 'No such route.'));

@@ -9,6 +9,8 @@ export interface EconomySettings {
   shares: BudgetShares;
   /** How old a count may be and still be fresh: `safetyRefreshMs` with web hooks, else `ttlMs`. */
   maxAgeMs: number;
+  /** Whether web hooks are configured (`webhookSecret` or `webhookToken`). */
+  webhooks: boolean;
 }
 
 function fail(message: string): never {
@@ -41,14 +43,15 @@ function readShares(value: UnreadRelayOptions['budgetShares']): BudgetShares {
 export function economySettings(
   options: Pick<
     UnreadRelayOptions,
-    'safetyRefreshMs' | 'budgetShares' | 'failureMemoryMs' | 'webhookSecret'
+    'safetyRefreshMs' | 'budgetShares' | 'failureMemoryMs' | 'webhookSecret' | 'webhookToken'
   > & { ttlMs: number },
 ): EconomySettings {
   const safetyRefreshMs = positive('safetyRefreshMs', options.safetyRefreshMs ?? 900_000);
   const failureMemoryMs = positive('failureMemoryMs', options.failureMemoryMs ?? 30_000);
   const shares = readShares(options.budgetShares);
-  const hooks = options.webhookSecret !== undefined;
+  const hooks = options.webhookSecret !== undefined || options.webhookToken !== undefined;
   return {
+    webhooks: hooks,
     safetyRefreshMs,
     failureMemoryMs,
     shares: hooks ? shares : { ...shares, hooks: 0, safety: shares.safety + shares.hooks },

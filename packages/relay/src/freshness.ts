@@ -13,7 +13,25 @@ export function isFresh(
 ): entry is CachedCount {
   if (entry === undefined) return false;
   if (changedAt !== undefined && changedAt > entry.readAt) return false;
+  // Crisp said it deleted the conversation: nothing to read again until a hook names it.
+  if (entry.removed) return true;
   return at - entry.readAt < maxAgeMs;
+}
+
+/**
+ * Whether an outdated cached count is answered `stale: true` while it is read again. With web
+ * hooks only when one said the conversation changed after the count was read: a count merely
+ * older than `safetyRefreshMs` is re-read for safety (hooks can be lost), but no hook said it
+ * changed, so it is as good as the last read. Without web hooks nothing says when a count
+ * changes: past `ttlMs` its age is the only evidence, so it is stale.
+ */
+export function isStale(
+  entry: CachedCount,
+  changedAt: number | undefined,
+  webhooks: boolean,
+): boolean {
+  if (!webhooks) return true;
+  return changedAt !== undefined && changedAt > entry.readAt;
 }
 
 /**

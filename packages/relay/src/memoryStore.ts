@@ -15,6 +15,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
   const maxEntries = options.maxEntries ?? 100_000;
   const counts = expiringMap<CachedCount>(now, maxEntries);
   const leases = new Map<string, number>();
+  // Hooks taken are remembered for the whole tolerance window (hours): bounded like the counts.
+  const hooks = expiringMap<true>(now, maxEntries);
   const marks = expiringMap<number>(now, maxEntries);
   const budgets = new Map<string, number>();
   const listeners = new Map<string, Set<(message: RelayMessage) => void>>();
@@ -37,6 +39,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
       counts.set(sessionId, entry, retainMs);
     },
     async acquire(key, leaseMs) {
+      if (key.startsWith('hook:')) {
+        if (hooks.get(key)) return false;
+        hooks.set(key, true, leaseMs);
+        return true;
+      }
       const at = now();
       const held = leases.get(key);
       if (held !== undefined && held > at) return false;
@@ -97,6 +104,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
     async close() {
       counts.clear();
       marks.clear();
+      hooks.clear();
       leases.clear();
       listeners.clear();
     },

@@ -76,7 +76,7 @@ function trustProxyFromEnv(value: string | undefined): boolean | number {
 
 /**
  * Relay options from environment variables: `CRISP_WEBSITE_ID`, `CRISP_IDENTIFIER`, `CRISP_KEY`
- * (required), `CRISP_TIER`, `CRISP_API_URL`, `CRISP_WEBHOOK_SECRET`, `RELAY_TTL_MS`,
+ * (required), `CRISP_TIER`, `CRISP_API_URL`, `CRISP_WEBHOOK_SECRET`, `CRISP_WEBHOOK_TOKEN`, `RELAY_TTL_MS`,
  * `RELAY_DAILY_BUDGET`, `RELAY_SAFETY_REFRESH_MS`, `RELAY_FAILURE_MEMORY_MS`,
  * `RELAY_ALLOWED_ORIGINS` (comma-separated, or `*`), `RELAY_BASE_PATH`,
  * `RELAY_TRUST_PROXY` (`1`/`true`, or a number of proxy hops), `RELAY_MAX_STREAMS`,
@@ -102,6 +102,7 @@ export function relayOptionsFromEnv(
     tier: (env.CRISP_TIER || undefined) as UnreadRelayOptions['tier'],
     baseUrl: env.CRISP_API_URL || undefined,
     webhookSecret: env.CRISP_WEBHOOK_SECRET || undefined,
+    webhookToken: env.CRISP_WEBHOOK_TOKEN || undefined,
     ttlMs: number('RELAY_TTL_MS'),
     dailyBudget: number('RELAY_DAILY_BUDGET'),
     safetyRefreshMs: number('RELAY_SAFETY_REFRESH_MS'),

@@ -162,7 +162,7 @@ function readMessage(value: unknown): RelayMessage | null {
  * background PING answers; then it uses Redis again (and subscribes again).
  *
  * Keys: `<prefix>:<websiteId>:count:<sessionId>`, `…:changed:<sessionId>`,
- * `…:lease:read:<sessionId>`, `…:lease:hook:<signature>`, `…:budget:<YYYY-MM-DD>:<share>`,
+ * `…:lease:read:<sessionId>`, `…:lease:hook:<signature or digest>`, `…:budget:<YYYY-MM-DD>:<share>`,
  * `…:paused`; channel `…:events`.
  * Nothing secret is stored (no key, no web hook secret).
  */
@@ -481,6 +481,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
         count: entry.count,
         readAt: entry.readAt,
         changedAt: entry.changedAt,
+        ...(entry.removed ? { removed: true } : {}),
       });
       const key = `${namespace()}count:${sessionId}`;
       await attempt(() => client.set(key, value, 'PX', Math.max(1, Math.ceil(retainMs))));

@@ -78,3 +78,30 @@ function hexBytes(hex: string): Uint8Array<ArrayBuffer> | null {
   for (let i = 0; i < 32; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return bytes;
 }
+
+/**
+ * Whether a web hook URL's `?token=` is `expected`, in constant time: both are hashed first (so
+ * neither length nor a common prefix shows in the time taken) and the digests compared with no
+ * early exit. Web Crypto has no timing-safe compare, and `timingSafeEqual` is Node's only.
+ */
+export async function tokensMatch(given: string, expected: string): Promise<boolean> {
+  const [a, b] = await Promise.all([
+    crypto.subtle.digest('SHA-256', encoder.encode(given)),
+    crypto.subtle.digest('SHA-256', encoder.encode(expected)),
+  ]);
+  const x = new Uint8Array(a);
+  const y = new Uint8Array(b);
+  let difference = 0;
+  for (let i = 0; i < x.length; i++) difference |= (x[i] as number) ^ (y[i] as number);
+  return difference === 0;
+}
+
+/** A hex SHA-256 of a web hook's timestamp and bytes: the replay key of an unsigned hook. */
+export async function hookDigest(timestamp: string, bytes: Uint8Array): Promise<string> {
+  const head = encoder.encode(`${timestamp};`);
+  const all = new Uint8Array(head.byteLength + bytes.byteLength);
+  all.set(head, 0);
+  all.set(bytes, head.byteLength);
+  const digest = await crypto.subtle.digest('SHA-256', all);
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}

@@ -11,6 +11,11 @@ export interface CachedCount {
    * When the count last changed (epoch ms), strictly increasing per session: the SSE event id.
    */
   readonly changedAt: number;
+  /**
+   * A `session:removed` web hook said the conversation was deleted: `count` is `null` and stays
+   * so, whatever its age, until a later web hook names the session again.
+   */
+  readonly removed?: true | undefined;
 }
 
 /** What a store carries between relay instances about one session. */
@@ -180,7 +185,7 @@ export interface UnreadRelayOptions {
   /** Crisp's API origin (the emulator's URL in tests). Defaults to `https://api.crisp.chat`. */
   baseUrl?: string | undefined;
   /**
-   * Without web hooks (`webhookSecret` unset): how long a count read from Crisp is served as
+   * Without web hooks (neither `webhookSecret` nor `webhookToken`): how long a count read from Crisp is served as
    * fresh, and the refresh period of streamed sessions. With web hooks a count stays fresh until
    * a hook says it changed, and `safetyRefreshMs` applies instead. Defaults to `15000`.
    */
@@ -207,10 +212,30 @@ export interface UnreadRelayOptions {
    * `30000`.
    */
   failureMemoryMs?: number | undefined;
-  /** The Crisp web hook secret; without it `POST /webhooks/crisp` answers 404. Defaults to none. */
+  /**
+   * The signing secret of Crisp's Plugin Hooks (`X-Crisp-Signature`). With neither it nor
+   * `webhookToken`, `POST /webhooks/crisp` answers 404. Defaults to none.
+   */
   webhookSecret?: string | undefined;
-  /** How old a web hook's timestamp may be. Defaults to `300000` (5 minutes). */
+  /**
+   * A token of your own (16 to 256 URL-safe characters) that Crisp's Website Hooks, which are not
+   * signed, carry in the hook URL you give Crisp: `https://…/webhooks/crisp?token=…`. Compared in
+   * constant time. Either or both of `webhookSecret` and `webhookToken` may be set; a hook is
+   * taken with a valid signature or a valid token. Defaults to none.
+   */
+  webhookToken?: string | undefined;
+  /**
+   * How far a web hook's timestamp (seconds or milliseconds) may be from the relay's clock: it
+   * covers Crisp's late deliveries and retries, and hooks already taken are remembered for twice
+   * as long, so none is taken twice. Defaults to `3600000` (1 hour).
+   */
   webhookToleranceMs?: number | undefined;
+  /**
+   * After a read a web hook asked for, answered by Crisp's cache (`Bloom-Status: HIT`) with the
+   * count unchanged, read once more this much later (from the `hooks` share; at most one extra
+   * call per hook). `false` for never. Defaults to `2000`.
+   */
+  cacheHitRereadMs?: number | false | undefined;
   /** The largest web hook body accepted, in bytes. Defaults to `65536`. */
   maxWebhookBytes?: number | undefined;
   /**
@@ -292,7 +317,11 @@ export interface UnreadCountBody {
   count: number;
   /** When the count was read from Crisp (epoch ms). */
   updatedAt: number;
-  /** `true` when the relay could not read Crisp again (budget, Retry-After, outage). */
+  /**
+   * `true` when the count may be out of date. With web hooks: a hook said the conversation
+   * changed and its re-read has not landed, or the last read of it failed. Without: the count is
+   * older than `ttlMs` (being read again, or it could not be). Never for age alone with hooks.
+   */
   stale: boolean;
 }
 

@@ -95,9 +95,12 @@ export class Watchers {
       this.#reader.current(sessionId).then(
         (outcome) => {
           if (watched.closed) return;
-          const readAt =
-            outcome.kind === 'count' && !outcome.stale ? outcome.entry.readAt : undefined;
-          const due = readAt === undefined ? retry : readAt + periodMs - now();
+          // Due again once the count it got is `periodMs` old; a count that was not read afresh
+          // (budget paced out, a pause, a failure: old already, and not necessarily marked stale)
+          // is tried again after `retry`, not at once in a loop.
+          const readAt = outcome.kind === 'count' ? outcome.entry.readAt : undefined;
+          const due =
+            readAt === undefined || now() - readAt >= periodMs ? retry : readAt + periodMs - now();
           this.#schedule(
             sessionId,
             watched,

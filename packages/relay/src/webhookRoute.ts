@@ -1,10 +1,17 @@
 import { normalizeSessionId } from '@crisp-unread/core';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { HookHealth } from './hookHealth';
+import { hookTimeMs } from './hookTimestamp';
 import type { RateLimiter } from './rateLimiter';
 import type { RelayEnv } from './requestClient';
 import { errorBody, json, rateLimited } from './responses';
-import { verifyCrispSignature, verifyCrispSignatureBytes } from './signature';
+import {
+  hookDigest,
+  tokensMatch,
+  verifyCrispSignature,
+  verifyCrispSignatureBytes,
+} from './signature';
 import type { RelayStore } from './types';
 
 /** The web hook events after which a conversation's unread count may have changed. */
@@ -19,8 +26,10 @@ export const countEvents: ReadonlySet<string> = new Set([
 ]);
 
 export interface WebhookRouteSettings {
-  /** The web hook secret; without it the route answers 404. */
+  /** The Plugin Hooks' signing secret (`X-Crisp-Signature`), or `undefined`. */
   secret: string | undefined;
+  /** The token Website Hooks carry in their URL (`?token=`), or `undefined`. */
+  token: string | undefined;
   /** The relay's website id, lower-cased. */
   websiteId: string;
   maxBytes: number;
@@ -29,41 +38,79 @@ export interface WebhookRouteSettings {
   store: RelayStore;
   /** Names the request's client. */
   client(c: Context<RelayEnv>): string;
-  /** Takes a token for each failed signature, per client; `null` for no limit. */
+  /** Takes a token for each failed authentication, per client; `null` for no limit. */
   failedSignatures: RateLimiter | null;
+  /** Counts what was taken and refused, for `/healthz`. */
+  health: HookHealth;
   /**
    * Tells the economy a session's conversation changed: its fresh count, `null` when it could not
    * be read afresh, or `deferred` when nobody watches or caches it (read on the next demand).
    */
   hook(sessionId: string): Promise<{ count: number | null; deferred?: true }>;
+  /** Tells the economy Crisp deleted a session's conversation (`session:removed`). */
+  removed(sessionId: string): Promise<void>;
 }
 
 // Crisp's hooks nest three levels deep; the limit only keeps JSON.stringify's recursion short.
 const maxCanonicalDepth = 32;
 
+type Authentication = { ok: true; signed: boolean } | { ok: false; reason: 'signature' | 'token' };
+
 /**
- * `POST /webhooks/crisp`: the failed-signature limit first (no work for a client that keeps
- * failing), the body capped by hono's `bodyLimit`, the signature checked over the raw bytes, and
- * only then the body parsed. Every body error is a 4xx.
+ * `POST /webhooks/crisp`: the failed-authentication limit first (no work for a client that keeps
+ * failing), the body capped by hono's `bodyLimit`, the signature or URL token checked over the raw
+ * bytes, and only then the body parsed; then the timestamp (seconds or milliseconds, within
+ * `toleranceMs`) and the memory of hooks already taken. Every body error is a 4xx.
  */
 export function mountWebhookRoute(routes: Hono<RelayEnv>, s: WebhookRouteSettings): void {
-  const forged = () =>
-    errorBody(401, 'invalid-signature', 'The web hook signature does not match.');
-  const invalidBody = (message: string) => errorBody(400, 'invalid-body', message);
+  const { health } = s;
+  const invalidBody = (message: string) => {
+    health.rejected('body', message);
+    return errorBody(400, 'invalid-body', message);
+  };
   const limitBody = bodyLimit({
     maxSize: s.maxBytes,
-    onError: () =>
-      errorBody(413, 'payload-too-large', `A web hook body may hold ${s.maxBytes} bytes.`),
+    onError: () => {
+      health.rejected('size', `a body over maxWebhookBytes (${s.maxBytes})`);
+      return errorBody(413, 'payload-too-large', `A web hook body may hold ${s.maxBytes} bytes.`);
+    },
   });
+
+  /** A hook is authentic by a valid signature or a valid URL token; a wrong one of either fails. */
+  const authenticate = async (
+    c: Context<RelayEnv>,
+    timestamp: string,
+    bytes: Uint8Array,
+  ): Promise<Authentication> => {
+    const signature = c.req.header('x-crisp-signature') ?? '';
+    const token = c.req.query('token');
+    let tokenOk = false;
+    if (s.token !== undefined && token !== undefined) {
+      if (!(await tokensMatch(token, s.token))) return { ok: false, reason: 'token' };
+      tokenOk = true;
+    }
+    if (s.secret !== undefined && signature !== '') {
+      const valid =
+        /^\d{1,16}$/.test(timestamp) && (await signed(s.secret, timestamp, bytes, signature));
+      if (!valid) return { ok: false, reason: 'signature' };
+      return { ok: true, signed: true };
+    }
+    if (tokenOk) return { ok: true, signed: false };
+    // Nothing presented: say what this relay expects.
+    return { ok: false, reason: s.secret === undefined ? 'token' : 'signature' };
+  };
 
   routes.post(
     '/webhooks/crisp',
     async (c, next) => {
-      if (s.secret === undefined) {
+      if (s.secret === undefined && s.token === undefined) {
         return errorBody(404, 'not-found', 'Web hooks are not configured.');
       }
       const waitMs = s.failedSignatures?.wait(s.client(c)) ?? 0;
-      if (waitMs > 0) return rateLimited(waitMs, 'Too many web hooks with a bad signature.');
+      if (waitMs > 0) {
+        health.rejected('limited', 'too many web hooks failed authentication from one client');
+        return rateLimited(waitMs, 'Too many web hooks with a bad signature or token.');
+      }
       await next();
     },
     async (c, next) => {
@@ -76,25 +123,24 @@ export function mountWebhookRoute(routes: Hono<RelayEnv>, s: WebhookRouteSetting
       }
     },
     async (c) => {
-      const secret = s.secret as string;
       let bytes: Uint8Array;
       try {
         bytes = new Uint8Array(await c.req.arrayBuffer());
       } catch {
         return invalidBody('The web hook body could not be read.');
       }
-      const timestamp = c.req.header('x-crisp-request-timestamp') ?? '';
-      const signature = c.req.header('x-crisp-signature') ?? '';
-      if (!/^\d{1,16}$/.test(timestamp) || !(await signed(secret, timestamp, bytes, signature))) {
+      const header = c.req.header('x-crisp-request-timestamp') ?? '';
+      const auth = await authenticate(c, header, bytes);
+      if (!auth.ok) {
         s.failedSignatures?.take(s.client(c));
-        return forged();
-      }
-      if (Math.abs(s.now() - Number(timestamp)) > s.toleranceMs) {
-        return errorBody(
-          401,
-          'stale-webhook',
-          'The web hook timestamp is too old (or in the future).',
-        );
+        const time = hookTimeMs(header);
+        const skew = time ? s.now() - time.ms : null;
+        if (auth.reason === 'token') {
+          health.rejected('token', 'the URL token is missing or wrong', skew);
+          return errorBody(401, 'invalid-token', 'The web hook URL token does not match.');
+        }
+        health.rejected('signature', 'X-Crisp-Signature is missing or does not match', skew);
+        return errorBody(401, 'invalid-signature', 'The web hook signature does not match.');
       }
       let body: unknown;
       try {
@@ -102,20 +148,66 @@ export function mountWebhookRoute(routes: Hono<RelayEnv>, s: WebhookRouteSetting
       } catch {
         return invalidBody('The web hook body is not JSON.');
       }
-      // A signed hook replayed within the tolerance window is acknowledged and ignored.
-      if (!(await s.store.acquire(`hook:${signature.toLowerCase()}`, s.toleranceMs * 2))) {
+      // A Website Hook may lack the header: its body's `timestamp` then (it is not signed anyway).
+      const timestamp = header || bodyTimestamp(body);
+      const time = hookTimeMs(timestamp);
+      if (time === null) {
+        health.rejected('timestamp', 'no readable X-Crisp-Request-Timestamp');
+        return errorBody(401, 'stale-webhook', 'The web hook timestamp is missing or unreadable.');
+      }
+      health.measured(time.ms, time.unit);
+      const skew = s.now() - time.ms;
+      if (Math.abs(skew) > s.toleranceMs) {
+        health.rejected(
+          'timestamp',
+          `its timestamp (read in ${time.unit === 's' ? 'seconds' : 'milliseconds'}) is more than webhookToleranceMs (${s.toleranceMs} ms) from this clock`,
+          skew,
+        );
+        return errorBody(
+          401,
+          'stale-webhook',
+          'The web hook timestamp is too old (or in the future).',
+        );
+      }
+      // Taken once: a retry or replay within the whole window (twice the tolerance outlives any
+      // timestamp still accepted) is acknowledged and ignored. Signatures travel in clear, so an
+      // unsigned hook is known by a digest of what it carries.
+      const signature = c.req.header('x-crisp-signature') ?? '';
+      const key = auth.signed ? signature.toLowerCase() : await hookDigest(timestamp, bytes);
+      if (!(await s.store.acquire(`hook:${key}`, s.toleranceMs * 2))) {
+        health.rejected('duplicate', 'already taken');
         return json(200, { ok: true, ignored: 'duplicate' });
       }
       const hook = readHook(body);
       if (!hook || hook.websiteId !== s.websiteId) {
+        health.rejected('website', 'it names another website (or none)');
         return json(200, { ok: true, ignored: 'website' });
       }
-      if (!countEvents.has(hook.event)) return json(200, { ok: true, ignored: 'event' });
+      health.accepted();
+      const removed = hook.event === 'session:removed';
+      if (!removed && !countEvents.has(hook.event)) {
+        return json(200, { ok: true, ignored: 'event' });
+      }
       const sessionId = normalizeSessionId(hook.sessionId);
       if (sessionId === null) return json(200, { ok: true, ignored: 'session' });
+      if (removed) {
+        await s.removed(sessionId);
+        return json(200, { ok: true, removed: true });
+      }
       return json(200, { ok: true, ...(await s.hook(sessionId)) });
     },
   );
+}
+
+/** The body's `timestamp` as decimal text, or `''`. */
+function bodyTimestamp(body: unknown): string {
+  const value =
+    typeof body === 'object' && body !== null
+      ? (body as Record<string, unknown>).timestamp
+      : undefined;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+    ? String(value)
+    : '';
 }
 
 /**

@@ -115,6 +115,28 @@ const routes: Array<[method: string, path: RegExp, handler: Handler]> = [
     },
   ],
   [
+    'PUT',
+    /^\/_emulator\/websites\/([^/]+)\/subscribed$/,
+    (emulator, body, [websiteId]) => {
+      emulator.setSubscribed(websiteId!, body.subscribed as boolean);
+      return { ok: true };
+    },
+  ],
+  [
+    'PUT',
+    /^\/_emulator\/cache-hits$/,
+    (emulator, body) => {
+      emulator.setCacheHits(body.reads as number);
+      return { ok: true };
+    },
+  ],
+  [
+    'POST',
+    /^\/_emulator\/webhook-redeliveries$/,
+    // Answered once the retries are: a page can then look at the relay.
+    (emulator, body) => emulator.redeliverWebhooks(body as never).then((d) => ({ deliveries: d })),
+  ],
+  [
     'GET',
     /^\/_emulator\/webhook-deliveries$/,
     (emulator) => ({ deliveries: emulator.webhookDeliveries }),
@@ -146,9 +168,10 @@ const routes: Array<[method: string, path: RegExp, handler: Handler]> = [
   ],
 ];
 
-// Only the two fields: anything else a page sends is not the emulator's business.
+// Only the target's fields: anything else a page sends is not the emulator's business.
 function webhookTarget(body: Record<string, unknown>): WebhookTarget {
-  return { url: body.url, secret: body.secret } as WebhookTarget;
+  const { url, secret, timestampUnit, lateByMs } = body;
+  return { url, secret, timestampUnit, lateByMs } as WebhookTarget;
 }
 
 /** Answers a call to the control API under `/_emulator/` (not logged, no authentication). */
@@ -179,7 +202,8 @@ export async function handleControl(
   try {
     const params = route.match!.slice(1).map((param) => decodeURIComponent(param));
     const status = req.method === 'POST' && /\/(websites|sessions)$/.test(path) ? 201 : 200;
-    return sendJson(res, status, route.handler(emulator, body as Record<string, unknown>, params));
+    const answer = await route.handler(emulator, body as Record<string, unknown>, params);
+    return sendJson(res, status, answer);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return sendJson(res, 400, { error: message });

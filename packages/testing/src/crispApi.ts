@@ -30,6 +30,9 @@ export interface ApiContext {
 
 const invalidSession = { error: true, reason: 'invalid_session', data: {} };
 const notAllowed = { error: true, reason: 'not_allowed', data: {} };
+// What Crisp answers every call of a plugin that is not installed on the website (a Crisp
+// maintainer in node-crisp-api issue #31).
+const notSubscribed = { error: true, reason: 'not_subscribed', data: {} };
 const invalidData = { error: true, reason: 'invalid_data', data: {} };
 const serverError = { error: true, reason: 'server_error', data: {} };
 const dispatched = { error: false, reason: 'dispatched', data: {} };
@@ -118,16 +121,21 @@ export async function handleApi(
   }
   if (!isWebsiteId(websiteId) || !isSessionId(sessionId)) return json(400, invalidSession);
   if (token.websiteId !== websiteId || tier !== token.tier) return json(403, notAllowed);
+  if (!ctx.state.isSubscribed(websiteId)) return json(404, notSubscribed);
   if (!ctx.quota.take(websiteId)) return json(429, ctx.fixtures.rateLimited);
   if (!ctx.state.hasSession(websiteId, sessionId)) return json(404, ctx.fixtures.notFound);
 
   if (route === 'conversation' || route === 'exists') {
-    const conversation = ctx.state.conversation(websiteId, sessionId);
-    // Node's server sends no body for HEAD: the same answer serves both.
+    // Node's server sends no body for HEAD: the same answer serves both. Only a GET meets the
+    // cache layer's stale copy.
+    const { data, hit } =
+      route === 'conversation'
+        ? ctx.state.read(websiteId, sessionId)
+        : { data: ctx.state.conversation(websiteId, sessionId), hit: false };
     return json(
       200,
-      { error: false, reason: 'resolved', data: conversation },
-      { 'Bloom-Status': 'MISS' },
+      { error: false, reason: 'resolved', data },
+      { 'Bloom-Status': hit ? 'HIT' : 'MISS' },
     );
   }
   const reader = readMark(body);

@@ -12,6 +12,8 @@ interface Session {
   unread: Unread | null;
   createdAt: number;
   updatedAt: number;
+  /** What Crisp's cache still serves after the last change, and for how many more reads. */
+  cached?: { unread: Unread | null; updatedAt: number; reads: number } | undefined;
 }
 
 interface Website extends EmulatedWebsite {
@@ -25,6 +27,8 @@ export class CrispState {
   readonly #websites = new Map<string, Website>();
   readonly #now: () => number;
   readonly #template: Record<string, unknown>;
+  readonly #unsubscribed = new Set<string>();
+  #cacheHits = 0;
 
   constructor(now: () => number, conversationTemplate: Record<string, unknown>) {
     this.#now = now;
@@ -84,6 +88,24 @@ export class CrispState {
     }
   }
 
+  /** `false` plays the plugin not installed on the website: Crisp answers `not_subscribed`. */
+  setSubscribed(websiteId: string, subscribed: boolean): void {
+    this.#requireWebsite(websiteId);
+    if (typeof subscribed !== 'boolean') fail('subscribed', 'a boolean', subscribed);
+    if (subscribed) this.#unsubscribed.delete(websiteId);
+    else this.#unsubscribed.add(websiteId);
+  }
+
+  isSubscribed(websiteId: string): boolean {
+    return !this.#unsubscribed.has(websiteId);
+  }
+
+  /** How many reads after each change Crisp's cache answers the conversation as it was before. */
+  setCacheHits(reads: number): void {
+    assertCount('reads', reads, 0);
+    this.#cacheHits = reads;
+  }
+
   hasSession(websiteId: string, sessionId: string): boolean {
     return this.#websites.get(websiteId)?.sessions.has(sessionId) ?? false;
   }
@@ -106,9 +128,10 @@ export class CrispState {
   ): number {
     assertCount('count', count, 1);
     const session = this.#requireSession(websiteId, sessionId);
+    const before = { unread: session.unread, updatedAt: session.updatedAt };
     const unread = session.unread ?? { operator: 0, visitor: 0 };
     session.unread = { ...unread, [reader]: unread[reader] + count };
-    this.#touch(session);
+    this.#touch(session, before);
     return session.unread[reader];
   }
 
@@ -126,28 +149,52 @@ export class CrispState {
     return this.#requireSession(websiteId, sessionId).unread?.visitor ?? 0;
   }
 
-  /** The conversation as Crisp's `data`, or the fixture's shape with these ids when unknown. */
-  conversation(websiteId: string, sessionId: string): Record<string, unknown> {
+  /**
+   * The conversation as Crisp's `data`, or the fixture's shape with these ids when unknown. With
+   * `{ cache: true }` (a GET) it may be the answer Crisp's cache still holds: `hit` says so.
+   */
+  conversation(
+    websiteId: string,
+    sessionId: string,
+    options: { cache?: boolean } = {},
+  ): Record<string, unknown> {
+    return this.#answer(websiteId, sessionId, options).data;
+  }
+
+  /** A GET's answer: the conversation, and whether Crisp's cache served it (`Bloom-Status`). */
+  read(websiteId: string, sessionId: string): { data: Record<string, unknown>; hit: boolean } {
+    return this.#answer(websiteId, sessionId, { cache: true });
+  }
+
+  #answer(websiteId: string, sessionId: string, { cache = false }: { cache?: boolean }) {
     const conversation = structuredClone(this.#template);
     conversation.website_id = websiteId;
     conversation.session_id = sessionId;
     const session = this.#websites.get(websiteId)?.sessions.get(sessionId);
-    if (!session) return conversation;
-    if (session.unread) conversation.unread = { ...session.unread };
+    if (!session) return { data: conversation, hit: false };
+    let { unread, updatedAt } = session;
+    const hit = cache && session.cached !== undefined && session.cached.reads > 0;
+    if (hit && session.cached) {
+      session.cached.reads -= 1;
+      ({ unread, updatedAt } = session.cached);
+    }
+    if (unread) conversation.unread = { ...unread };
     else delete conversation.unread;
     conversation.created_at = session.createdAt;
-    conversation.updated_at = session.updatedAt;
-    return conversation;
+    conversation.updated_at = updatedAt;
+    return { data: conversation, hit };
   }
 
   #markRead(session: Session, side: keyof Unread): void {
     if (!session.unread || session.unread[side] === 0) return;
+    const before = { unread: session.unread, updatedAt: session.updatedAt };
     session.unread = { ...session.unread, [side]: 0 };
-    this.#touch(session);
+    this.#touch(session, before);
   }
 
   // A fixed test clock must still make updated_at move when a count changes.
-  #touch(session: Session): void {
+  #touch(session: Session, before: Pick<Session, 'unread' | 'updatedAt'>): void {
+    if (this.#cacheHits > 0) session.cached = { ...before, reads: this.#cacheHits };
     session.updatedAt = Math.max(this.#now(), session.updatedAt + 1);
   }
 

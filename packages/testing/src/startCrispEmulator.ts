@@ -176,6 +176,8 @@ export async function startCrispEmulator(
     }),
     createSession: (websiteId, options) => state.createSession(websiteId, options),
     deleteSession: (websiteId, sessionId) => state.deleteSession(websiteId, sessionId),
+    setSubscribed: (websiteId, subscribed) => state.setSubscribed(websiteId, subscribed),
+    setCacheHits: (reads) => state.setCacheHits(reads),
     operatorSends: (websiteId, sessionId, count) =>
       state.operatorSends(websiteId, sessionId, count),
     visitorSends: (websiteId, sessionId, count) => state.visitorSends(websiteId, sessionId, count),
@@ -212,6 +214,7 @@ export async function startCrispEmulator(
     },
     webhooksDelivered: () => webhooks.settled(),
     clearWebhookDeliveries: () => webhooks.clear(),
+    redeliverWebhooks: (filter) => webhooks.redeliver(filter),
   };
   return emulator;
 }

@@ -36,22 +36,41 @@ export interface CrispEmulatorOptions {
   webhook?: WebhookTarget | null;
 }
 
-/** Where the emulator posts web hooks, and the secret it signs them with. */
+/**
+ * Where the emulator posts web hooks, and how: a Plugin Hook signed with `secret`, or (without
+ * one) an unsigned Website Hook, which a receiver can only authenticate by a token in its `url`
+ * (`…/webhooks/crisp?token=…`).
+ */
 export interface WebhookTarget {
   /** An `http:` URL on a loopback address, e.g. `http://127.0.0.1:8787/webhooks/crisp`. */
   url: string;
-  /** The web hook signing secret (`X-Crisp-Signature` is an HMAC-SHA256 with it). */
-  secret: string;
+  /**
+   * The Plugin Hook signing secret (`X-Crisp-Signature` is an HMAC-SHA256 with it). Without it
+   * the hooks are Website Hooks: no `X-Crisp-Signature` header at all. Defaults to none.
+   */
+  secret?: string | undefined;
+  /**
+   * The unit of `X-Crisp-Request-Timestamp` and of the body's `timestamp` (Crisp does not
+   * document it; its examples are in milliseconds). Defaults to `'ms'`.
+   */
+  timestampUnit?: 's' | 'ms' | undefined;
+  /**
+   * Plays late deliveries: each hook is stamped this long before the change, as when Crisp
+   * delivers or retries it that late. Defaults to `0`.
+   */
+  lateByMs?: number | undefined;
 }
 
 /**
  * The web hook events the emulator sends: an operator's message (`message:received`), a
- * visitor's message (`message:send`) and the visitor reading (`message:acknowledge:read:received`).
+ * visitor's message (`message:send`), the visitor reading (`message:acknowledge:read:received`)
+ * and a conversation deleted (`session:removed`).
  */
 export type WebhookEvent =
   | 'message:received'
   | 'message:send'
-  | 'message:acknowledge:read:received';
+  | 'message:acknowledge:read:received'
+  | 'session:removed';
 
 /** Options of `CrispEmulator.setWebhook`. */
 export interface SetWebhookOptions {
@@ -72,6 +91,12 @@ export interface WebhookDelivery {
   error: string | null;
   /** `Date.now()` when the delivery started. */
   at: number;
+  /** The `X-Crisp-Request-Timestamp` sent, in the target's `timestampUnit`. */
+  timestamp: number;
+  /** Whether it was signed (a Plugin Hook) rather than a Website Hook. */
+  signed: boolean;
+  /** Whether this was a retry (`redeliverWebhooks`): the very bytes and headers of an earlier one. */
+  retry: boolean;
 }
 
 /** A Crisp website known to the emulator, with the token that may read it. */
@@ -182,8 +207,19 @@ export interface CrispEmulator {
   restOptions(website: EmulatedWebsite): EmulatedWebsite & { baseUrl: string };
   /** Adds a session (conversation) to a website and returns its id. */
   createSession(websiteId: string, options?: CreateSessionOptions): string;
-  /** Removes a session: later API calls for it answer 404. */
+  /** Removes a session: later API calls for it answer 404 and a `session:removed` hook is posted. */
   deleteSession(websiteId: string, sessionId: string): void;
+  /**
+   * Plays the plugin not being installed on a website (`false`): every API call for it then
+   * answers 404 `not_subscribed` after the credential checks, as Crisp does. `true` undoes it.
+   */
+  setSubscribed(websiteId: string, subscribed: boolean): void;
+  /**
+   * Plays Crisp's cache layer: after each change of a conversation, its next `reads` GETs answer
+   * the conversation as it was before the change, with `Bloom-Status: HIT` (`0`, the default,
+   * for none). Other answers say `Bloom-Status: MISS`.
+   */
+  setCacheHits(reads: number): void;
   /** An operator sends `count` messages (default 1): returns the new `unread.visitor`. */
   operatorSends(websiteId: string, sessionId: string, count?: number): number;
   /** The visitor sends `count` messages (default 1): returns the new `unread.operator`. */
@@ -220,4 +256,12 @@ export interface CrispEmulator {
   webhooksDelivered(): Promise<readonly WebhookDelivery[]>;
   /** Empties the web hook delivery log. */
   clearWebhookDeliveries(): void;
+  /**
+   * Plays Crisp retrying: posts again every logged web hook that matches (by default all), with
+   * its very bytes and headers (the same timestamp and signature), to its website's web hook URL
+   * as set now (the one it went to, when none is). Resolves once answered.
+   */
+  redeliverWebhooks(
+    filter?: Partial<Pick<WebhookDelivery, 'event' | 'sessionId' | 'websiteId'>>,
+  ): Promise<readonly WebhookDelivery[]>;
 }

@@ -1,22 +1,33 @@
 import { createHmac } from 'node:crypto';
 import { CrispState } from './crispState.js';
 import { describeValue } from './ids.js';
-import type { WebhookDelivery, WebhookEvent, WebhookTarget } from './types.js';
+import type { WebhookDelivery, WebhookEvent } from './types.js';
 
 /** Signs a Crisp web hook body: hex HMAC-SHA256(secret, "[" + timestamp + ";" + body + "]"). */
 export function signCrispWebhook(secret: string, timestamp: number | string, body: string): string {
   return createHmac('sha256', secret).update(`[${timestamp};${body}]`, 'utf8').digest('hex');
 }
 
-/** Checks a web hook target: an http URL on a loopback address and a non-empty secret. */
-export function checkWebhookTarget(target: unknown): WebhookTarget | null {
+/** A checked target, its defaults filled in. */
+export interface ResolvedTarget {
+  url: string;
+  secret: string | undefined;
+  timestampUnit: 's' | 'ms';
+  lateByMs: number;
+}
+
+/**
+ * Checks a web hook target: an http URL on a loopback address, a non-empty secret or none
+ * (Website Hooks), a timestamp unit and a lateness.
+ */
+export function checkWebhookTarget(target: unknown): ResolvedTarget | null {
   if (target === null) return null;
   if (typeof target !== 'object') {
     throw new TypeError(
       `crisp emulator: webhook must be { url, secret } or null, got ${describeValue(target)}`,
     );
   }
-  const { url, secret } = target as Record<string, unknown>;
+  const { url, secret, timestampUnit = 'ms', lateByMs = 0 } = target as Record<string, unknown>;
   let parsed: URL | undefined;
   try {
     parsed = typeof url === 'string' ? new URL(url) : undefined;
@@ -33,29 +44,51 @@ export function checkWebhookTarget(target: unknown): WebhookTarget | null {
       `crisp emulator: webhook.url must be an http URL on a loopback address, got ${describeValue(url)}`,
     );
   }
-  if (typeof secret !== 'string' || secret === '') {
-    throw new TypeError('crisp emulator: webhook.secret must be a non-empty string');
+  if (secret !== undefined && (typeof secret !== 'string' || secret === '')) {
+    throw new TypeError(
+      'crisp emulator: webhook.secret must be a non-empty string, or absent for Website Hooks',
+    );
   }
-  return { url: parsed.href, secret };
+  if (timestampUnit !== 's' && timestampUnit !== 'ms') {
+    throw new TypeError(
+      `crisp emulator: webhook.timestampUnit must be 's' or 'ms', got ${describeValue(timestampUnit)}`,
+    );
+  }
+  if (typeof lateByMs !== 'number' || !Number.isFinite(lateByMs) || lateByMs < 0) {
+    throw new TypeError(
+      `crisp emulator: webhook.lateByMs must be a number >= 0, got ${describeValue(lateByMs)}`,
+    );
+  }
+  return { url: parsed.href, secret, timestampUnit, lateByMs };
+}
+
+/** What a delivery sent, kept to post it again as Crisp's retry would. */
+interface Sent {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  about: Omit<WebhookDelivery, 'url' | 'status' | 'error' | 'at' | 'retry'>;
 }
 
 /** Posts signed web hooks, one per state change, and keeps a log of deliveries. */
 export class WebhookSender {
-  #target: WebhookTarget | null;
-  readonly #websiteTargets = new Map<string, WebhookTarget>();
+  #target: ResolvedTarget | null;
+  readonly #websiteTargets = new Map<string, ResolvedTarget>();
+  // Every hook sent, for `redeliver` (a test's worth: the oldest go past a few thousand).
+  readonly #sent: Sent[] = [];
   readonly #now: () => number;
   readonly #pending = new Set<Promise<void>>();
   readonly #controller = new AbortController();
   #log: WebhookDelivery[] = [];
   #fingerprint = 0;
 
-  constructor(target: WebhookTarget | null, now: () => number) {
+  constructor(target: ResolvedTarget | null, now: () => number) {
     this.#target = target;
     this.#now = now;
   }
 
   /** Sets the emulator-wide target, or with a website id that website's own (`null` drops it). */
-  set(target: WebhookTarget | null, websiteId?: string): void {
+  set(target: ResolvedTarget | null, websiteId?: string): void {
     if (websiteId === undefined) this.#target = target;
     else if (target === null) this.#websiteTargets.delete(websiteId);
     else this.#websiteTargets.set(websiteId, target);
@@ -81,29 +114,59 @@ export class WebhookSender {
   send(websiteId: string, sessionId: string, event: WebhookEvent): void {
     const target = this.#websiteTargets.get(websiteId) ?? this.#target;
     if (!target || this.#controller.signal.aborted) return;
-    const timestamp = this.#now();
+    const at = this.#now() - target.lateByMs;
+    const timestamp = target.timestampUnit === 's' ? Math.floor(at / 1000) : at;
     const body = JSON.stringify({
       website_id: websiteId,
       event,
-      data: { website_id: websiteId, session_id: sessionId, ...this.#payload(event, timestamp) },
+      data: { website_id: websiteId, session_id: sessionId, ...this.#payload(event, at) },
       timestamp,
     });
-    const headers = {
+    const headers: Record<string, string> = {
       'Content-Type': 'application/json',
       'X-Crisp-Request-Timestamp': String(timestamp),
-      'X-Crisp-Signature': signCrispWebhook(target.secret, timestamp, body),
     };
-    const delivery = this.#deliver(target.url, headers, body, { event, websiteId, sessionId });
-    this.#pending.add(delivery);
-    delivery.finally(() => this.#pending.delete(delivery));
+    // Website Hooks are not signed: the receiver trusts the token in its own URL.
+    if (target.secret !== undefined) {
+      headers['X-Crisp-Signature'] = signCrispWebhook(target.secret, timestamp, body);
+    }
+    const sent: Sent = {
+      url: target.url,
+      headers,
+      body,
+      about: { event, websiteId, sessionId, timestamp, signed: target.secret !== undefined },
+    };
+    this.#sent.push(sent);
+    if (this.#sent.length > 5000) this.#sent.shift();
+    this.#track(this.#deliver(sent, false));
   }
 
-  async #deliver(
-    url: string,
-    headers: Record<string, string>,
-    body: string,
-    about: Pick<WebhookDelivery, 'event' | 'websiteId' | 'sessionId'>,
-  ): Promise<void> {
+  /** Posts the matching hooks sent so far again, byte for byte; resolves once answered. */
+  async redeliver(
+    filter: Partial<Pick<WebhookDelivery, 'event' | 'sessionId' | 'websiteId'>> = {},
+  ): Promise<readonly WebhookDelivery[]> {
+    const matching = this.#sent.filter(({ about }) =>
+      (['event', 'sessionId', 'websiteId'] as const).every(
+        (field) => filter[field] === undefined || filter[field] === about[field],
+      ),
+    );
+    const before = this.#log.length;
+    // To the URL configured now, as Crisp would (behind a load balancer: maybe another instance).
+    const now = (sent: Sent): Sent => {
+      const target = this.#websiteTargets.get(sent.about.websiteId) ?? this.#target;
+      return target ? { ...sent, url: target.url } : sent;
+    };
+    await Promise.all(matching.map((sent) => this.#track(this.#deliver(now(sent), true))));
+    return this.#log.slice(before);
+  }
+
+  #track(delivery: Promise<void>): Promise<void> {
+    this.#pending.add(delivery);
+    delivery.finally(() => this.#pending.delete(delivery));
+    return delivery;
+  }
+
+  async #deliver({ url, headers, body, about }: Sent, retry: boolean): Promise<void> {
     const at = Date.now();
     let status = 0;
     let error: string | null = null;
@@ -119,10 +182,11 @@ export class WebhookSender {
     } catch (cause) {
       error = cause instanceof Error ? cause.message : 'delivery failed';
     }
-    this.#log.push(Object.freeze({ ...about, url, status, error, at }));
+    this.#log.push(Object.freeze({ ...about, url, status, error, at, retry }));
   }
 
   #payload(event: WebhookEvent, timestamp: number): Record<string, unknown> {
+    if (event === 'session:removed') return {};
     if (event === 'message:acknowledge:read:received') {
       return { origin: 'chat', fingerprints: [] };
     }
@@ -161,6 +225,11 @@ export class WebhookingState extends CrispState {
     const unread = super.visitorSends(websiteId, sessionId, count);
     this.#sender.send(websiteId, sessionId, 'message:send');
     return unread;
+  }
+
+  override deleteSession(websiteId: string, sessionId: string): void {
+    super.deleteSession(websiteId, sessionId);
+    this.#sender.send(websiteId, sessionId, 'session:removed');
   }
 
   override visitorReads(websiteId: string, sessionId: string): void {

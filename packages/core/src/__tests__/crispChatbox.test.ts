@@ -134,6 +134,20 @@ describe('crispChatbox', () => {
     expect(fake.unread).toBe(0);
   });
 
+  it("queues markAsRead before Crisp's script exists, as crisp-sdk-web does, and Crisp runs it", async () => {
+    expect(host.$crisp).toBeUndefined();
+    await crispChatbox({ target: host }).markAsRead!(sessionId, {
+      signal: new AbortController().signal,
+    });
+    expect(host.$crisp).toEqual([['do', 'message:read']]);
+    // The snippet's own `$crisp = []` replaces the queue: the command moves over.
+    host.$crisp = [];
+    expect(host.$crisp).toEqual([['do', 'message:read']]);
+    fake.install();
+    fake.load({ sessionId });
+    expect(fake.actions).toEqual([['do', 'message:read']]);
+  });
+
   it('stops listening when the last subscriber leaves', () => {
     vi.useFakeTimers();
     fake.install();

@@ -113,6 +113,30 @@ describe('crispRest', () => {
       expect(error).toMatchObject({ code: 'session-not-found', status: 404 });
     });
 
+    it('judges a 404 by its reason: not_subscribed is a setup error, not a gone session', async () => {
+      const sessionId = emulator.createSession(website.websiteId);
+      emulator.setSubscribed(website.websiteId, false);
+      try {
+        const error = await rejection(source().read(sessionId, context()));
+        expect(error).toMatchObject({ code: 'misconfigured', status: 404 });
+        expect(error.message).toMatch(/not_subscribed.*not installed/);
+      } finally {
+        emulator.setSubscribed(website.websiteId, true);
+      }
+      for (const [reason, code] of [
+        ['session_not_found', 'session-not-found'],
+        ['not_found', 'session-not-found'],
+        ['conversation_gone', 'invalid-response'],
+      ] as const) {
+        emulator.fault(
+          { type: 'body', status: 404, body: { error: true, reason, data: {} } },
+          { times: 1 },
+        );
+        const error = await rejection(source().read(sessionId, context()));
+        expect(error).toMatchObject({ code, status: 404 });
+      }
+    });
+
     it('rejects a request that hangs past timeoutMs as timeout', async () => {
       const sessionId = emulator.createSession(website.websiteId);
       emulator.fault({ type: 'hang' }, { times: 1 });

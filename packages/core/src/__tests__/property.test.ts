@@ -76,11 +76,19 @@ function oracle(status: number, wire: unknown): number | null {
     : null;
 }
 
-/** The error code a failed read must carry for a status (a 2xx failure is a bad body). */
-function expectedCode(status: number): UnreadErrorCode {
+/**
+ * The error code a failed read must carry for a status (a 2xx failure is a bad body); a 404 by
+ * the reason of its error envelope.
+ */
+function expectedCode(status: number, body: unknown): UnreadErrorCode {
   if (status === 401) return 'unauthorized';
   if (status === 403) return 'forbidden';
-  if (status === 404) return 'session-not-found';
+  if (status === 404) {
+    const reason = isRecord(body) && body.error === true ? body.reason : undefined;
+    if (reason === 'not_subscribed') return 'misconfigured';
+    if (reason === 'session_not_found' || reason === 'not_found') return 'session-not-found';
+    return 'invalid-response';
+  }
   if (status === 420 || status === 429) return 'rate-limited';
   if (status >= 500) return 'server';
   return 'invalid-response';
@@ -173,8 +181,14 @@ const conversationBody = fc
     return body;
   });
 
+/** Crisp's error envelope, with the 404 reasons that mean different things. */
+const errorBody = fc
+  .constantFrom('not_subscribed', 'session_not_found', 'not_found', 'invalid_session', 'other')
+  .map((reason) => ({ error: true, reason, data: {} }));
+
 const jsonBody = fc.oneof(
   { weight: 3, arbitrary: conversationBody },
+  { weight: 1, arbitrary: errorBody },
   { weight: 1, arbitrary: fc.jsonValue() },
 );
 
@@ -220,7 +234,7 @@ describe('properties against the emulator', () => {
           expect(outcome.count).toBe(oracle(200, onTheWire(body)));
         } else {
           expect(isUnreadError(outcome.error)).toBe(true);
-          expect(outcome.error).toMatchObject({ code: expectedCode(statusCode) });
+          expect(outcome.error).toMatchObject({ code: expectedCode(statusCode, onTheWire(body)) });
           if (statusCode >= 300) expect(outcome.error).toMatchObject({ status: statusCode });
         }
       }),

@@ -104,9 +104,10 @@ describe('event-driven freshness (web hooks configured)', () => {
       stale: false,
     });
     expect(h.upstream()).toBe(1);
-    // Past 15 minutes (safetyRefreshMs): answered at once, stale, and read in the background.
+    // Past 15 minutes (safetyRefreshMs): answered at once and read in the background, not stale:
+    // no hook said it changed, and age alone says nothing with hooks on.
     clock.advance(60_000);
-    expect(await (await h.get(unread(h.sessionId))).json()).toMatchObject({ stale: true });
+    expect(await (await h.get(unread(h.sessionId))).json()).toMatchObject({ stale: false });
     await waitFor(() => harness.upstream() === 2, 5000, 'the safety re-read');
     expect(await (await h.get(unread(h.sessionId))).json()).toMatchObject({ stale: false });
   });

@@ -189,6 +189,35 @@ describe('redisStore: two relay instances on one Redis', () => {
     await Promise.all([onA.cancel(), onB.cancel()]);
   });
 
+  it('remembers a late hook taken by A in Redis: its retry to B costs nothing; session:removed on A answers 404 on B', async () => {
+    pair = await startPair({ ttlMs: 3_600_000 });
+    const { a, b, website, sessionId } = pair;
+    await a.get(unread(sessionId));
+    pair.emulator.setWebhook({
+      url: `${a.served.url}/webhooks/crisp`,
+      secret: webhookSecret,
+      timestampUnit: 's',
+      lateByMs: 30 * 60_000,
+    });
+    pair.emulator.operatorSends(website.websiteId, sessionId);
+    expect((await pair.emulator.webhooksDelivered()).map((d) => d.status)).toEqual([200]);
+    expect(pair.upstream()).toBe(2);
+    // Crisp's retry of the very same bytes, to the other instance (behind one URL).
+    pair.emulator.clearWebhookDeliveries();
+    pair.hookTo(b);
+    const [retry] = await pair.emulator.redeliverWebhooks({ event: 'message:received' });
+    expect(retry).toMatchObject({ status: 200, url: `${b.served.url}/webhooks/crisp` });
+    expect(b.relay.stats().upstreamCalls).toBe(0);
+    expect(pair.upstream()).toBe(2);
+
+    pair.hookTo(a);
+    pair.emulator.deleteSession(website.websiteId, sessionId);
+    await pair.emulator.webhooksDelivered();
+    const onB = await b.get(unread(sessionId));
+    expect(onB.status).toBe(404);
+    expect(pair.upstream()).toBe(2);
+  });
+
   it('turns 400 concurrent cold requests spread over both instances into 1 upstream call', async () => {
     pair = await startPair();
     const { a, b, sessionId } = pair;

@@ -144,7 +144,11 @@ describe('control API', () => {
     });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error).toMatch(/websiteId/);
-    const noSecret = await control('PUT', '/webhook', { url: 'http://127.0.0.1:9/hook' });
+    // No secret at all is a Website Hook target; an empty one is a mistake.
+    const noSecret = await control('PUT', '/webhook', {
+      url: 'http://127.0.0.1:9/hook',
+      secret: '',
+    });
     expect(noSecret.status).toBe(400);
     for (const answer of [offMachine, unknown, noSecret]) {
       expect(JSON.stringify(answer.body)).not.toContain('do-not-echo');

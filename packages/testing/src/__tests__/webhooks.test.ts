@@ -149,4 +149,84 @@ describe('web hooks', () => {
       startCrispEmulator({ webhook: { url: 'https://10.0.0.1/hook', secret: 's' } }),
     ).rejects.toThrow(/loopback/);
   });
+
+  it('stamps hooks in seconds when told, signing that very timestamp', async () => {
+    h.emulator.setWebhook({ url: receiverUrl, secret: 'test-secret', timestampUnit: 's' });
+    const before = Math.floor(Date.now() / 1000);
+    h.emulator.operatorSends(h.website.websiteId, h.sessionId);
+    await h.emulator.webhooksDelivered();
+    const [hook] = received;
+    const timestamp = Number(hook!.timestamp);
+    expect(timestamp).toBeGreaterThanOrEqual(before);
+    expect(timestamp).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+    expect(JSON.parse(hook!.text).timestamp).toBe(timestamp);
+    expect(hook!.signature).toBe(signCrispWebhook('test-secret', hook!.timestamp, hook!.text));
+  });
+
+  it('posts unsigned Website Hooks to a URL carrying its token when no secret is set', async () => {
+    h.emulator.setWebhook({ url: `${receiverUrl}?token=url-token` });
+    h.emulator.operatorSends(h.website.websiteId, h.sessionId);
+    const [delivery] = await h.emulator.webhooksDelivered();
+    expect(delivery).toMatchObject({
+      signed: false,
+      status: 200,
+      url: `${receiverUrl}?token=url-token`,
+    });
+    expect(received[0]!.headers['x-crisp-signature']).toBeUndefined();
+    expect(received[0]!.headers['x-crisp-request-timestamp']).toMatch(/^\d+$/);
+  });
+
+  it('plays late deliveries and retries of the very same bytes', async () => {
+    h.emulator.setWebhook({ url: receiverUrl, secret: 'test-secret', lateByMs: 30 * 60_000 });
+    h.emulator.operatorSends(h.website.websiteId, h.sessionId);
+    await h.emulator.webhooksDelivered();
+    const late = Number(received[0]!.timestamp);
+    expect(Date.now() - late).toBeGreaterThanOrEqual(30 * 60_000);
+    expect(Date.now() - late).toBeLessThan(31 * 60_000);
+    const retried = await h.emulator.redeliverWebhooks({ event: 'message:received' });
+    expect(retried).toEqual([expect.objectContaining({ retry: true, status: 200 })]);
+    expect(received[1]!.text).toBe(received[0]!.text);
+    expect(received[1]!.signature).toBe(received[0]!.signature);
+    expect(received[1]!.timestamp).toBe(received[0]!.timestamp);
+  });
+
+  it('posts session:removed when a session is deleted', async () => {
+    h.emulator.deleteSession(h.website.websiteId, h.sessionId);
+    const [delivery] = await h.emulator.webhooksDelivered();
+    expect(delivery).toMatchObject({ event: 'session:removed', sessionId: h.sessionId });
+    expect(JSON.parse(received[0]!.text)).toMatchObject({
+      event: 'session:removed',
+      data: { session_id: h.sessionId },
+    });
+  });
+});
+
+describe('Crisp alternatives', () => {
+  it('answers 404 not_subscribed to every call of a website the plugin is not installed on', async () => {
+    h.emulator.setSubscribed(h.website.websiteId, false);
+    const response = await h.get();
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: true, reason: 'not_subscribed', data: {} });
+    const unknown = await h.get({ sessionId: 'session_00000000-0000-4000-8000-000000000000' });
+    expect((await unknown.json()).reason).toBe('not_subscribed');
+    h.emulator.setSubscribed(h.website.websiteId, true);
+    expect((await h.get()).status).toBe(200);
+  });
+
+  it('serves the previous answer with Bloom-Status: HIT for N reads after a change', async () => {
+    h.emulator.setCacheHits(2);
+    const unread = async () => {
+      const response = await h.get();
+      const body = await response.json();
+      return [response.headers.get('bloom-status'), body.data.unread.visitor];
+    };
+    expect(await unread()).toEqual(['MISS', 2]);
+    h.emulator.operatorSends(h.website.websiteId, h.sessionId);
+    expect(await unread()).toEqual(['HIT', 2]);
+    expect(await unread()).toEqual(['HIT', 2]);
+    expect(await unread()).toEqual(['MISS', 3]);
+    h.emulator.setCacheHits(0);
+    h.emulator.operatorSends(h.website.websiteId, h.sessionId);
+    expect(await unread()).toEqual(['MISS', 4]);
+  });
 });
