@@ -1,4 +1,5 @@
 import { isUnreadError, UnreadError } from './errors';
+import { halts } from './failureRun';
 import type { CountView } from './schedule';
 import type { UnreadReading, UnreadSource, UnreadState } from './types';
 
@@ -68,7 +69,9 @@ export function toUnreadError(
 /**
  * What the store shows for one session's cache entry. A failing entry shows `error` from its first
  * failure until a good read, whatever query-core does between (a retry puts an entry without data
- * back to `pending`): a retry in flight is `fetching`, never a flip back to `loading`.
+ * back to `pending`): never a flip back to `loading`. Its retries show as `fetching` for the whole
+ * run, not per attempt: a mark that went on and off at each retry would be two states a retry, and
+ * the run of alike failures is meant to cost the page no state at all.
  */
 export function deriveState(
   sessionId: string,
@@ -87,8 +90,17 @@ export function deriveState(
       const gone = { ...shown, count: null, stale: false, updatedAt };
       return { ...gone, status: 'no-session', error, fetching };
     }
-    // The count shown is the last good one: one the source could not refresh.
-    return { ...shown, stale: reading !== undefined, status: 'error', error, updatedAt, fetching };
+    // The count shown is the last good one: one the source could not refresh. The store goes on
+    // trying unless the failure halts it (until `refresh()`, which is a read in flight).
+    const retrying = !halts(error) || fetching;
+    return {
+      ...shown,
+      stale: reading !== undefined,
+      status: 'error',
+      error,
+      updatedAt,
+      fetching: retrying,
+    };
   }
   // Routine polls of a ready count are not shown: they would re-render the page twice an interval.
   if (reading) return { ...shown, status: 'ready', error: null, updatedAt, fetching: false };

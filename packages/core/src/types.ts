@@ -26,9 +26,13 @@ export interface UnreadState {
    */
   readonly stale: boolean;
   /**
-   * `true` while a read is in flight for a count that is not `ready`: the first read (`loading`)
-   * or a retry (`error`, which the status keeps until a read succeeds). Routine polls of a ready
-   * count leave it `false`, so they cost no render.
+   * `true` while the store works towards a count it cannot show as `ready`: the first read in
+   * flight (`loading`), and a failing session's retries (`error`, which the status keeps until a
+   * read succeeds): from the first failure the store retries until a read succeeds, and it is
+   * `true` for that whole run rather than on and off per attempt, so a retry costs no state. A
+   * failure that stops the reads (`unauthorized`, `forbidden`, `misconfigured`, a gone session)
+   * leaves it `false` until `refresh()` reads. Routine polls of a ready count leave it `false`,
+   * so they cost no render.
    */
   readonly fetching: boolean;
 }
