@@ -75,6 +75,9 @@ try {
     rootManifest.devDependencies[name] ??
     JSON.parse(readFileSync(join(root, 'packages', 'react', 'package.json'), 'utf8'))
       .devDependencies[name];
+  const relayManifest = JSON.parse(
+    readFileSync(join(root, 'packages', 'relay', 'package.json'), 'utf8'),
+  );
   writeFileSync(
     join(app, 'package.json'),
     `${JSON.stringify(
@@ -89,6 +92,8 @@ try {
           typescript: versionOf('typescript'),
           '@types/node': versionOf('@types/node'),
           '@types/react': versionOf('@types/react'),
+          // The relay's optional peer its `prometheus` entry imports, as a user of that entry adds it.
+          'prom-client': relayManifest.peerDependencies['prom-client'],
         },
       },
       null,
