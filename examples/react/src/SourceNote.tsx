@@ -1,4 +1,4 @@
-import type { SourceMode } from './config';
+import type { SourceModeWithChatbox } from '@crisp-unread/example-kit/page';
 
 const links = (
   <>
@@ -8,7 +8,7 @@ const links = (
 );
 
 /** Says where the count comes from, and who holds the key. */
-export function SourceNote({ mode }: { mode: SourceMode }) {
+export function SourceNote({ mode }: { mode: SourceModeWithChatbox }) {
   return (
     <p className="note" data-testid="source-note">
       {mode === 'relay' ? (

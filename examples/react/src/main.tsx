@@ -1,56 +1,18 @@
-import {
-  createUnreadStore,
-  crispChatbox,
-  crispRelay,
-  crispRest,
-  type UnreadStore,
-} from '@crisp-unread/core';
+import { createExampleStore, loadConfig, sourceMode } from '@crisp-unread/example-kit/page';
 import { UnreadProvider } from '@crisp-unread/react';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ChatButton } from './ChatButton';
 import { ChatboxControls } from './ChatboxControls';
-import { type ExampleConfig, type ExampleRestConfig, loadConfig, sourceMode } from './config';
 import { EmulatorControls } from './EmulatorControls';
 import { SourceNote } from './SourceNote';
 import '@crisp-unread/example-kit/styles.css';
 
-const mode = sourceMode();
-
-function createStore(config: ExampleConfig): UnreadStore {
-  if (mode === 'chatbox') {
-    // Crisp's snippet would load its chatbox script here; the example loads a faithful fake.
-    const script = document.createElement('script');
-    script.src = '/fake-crisp.js';
-    document.head.append(script);
-    return createUnreadStore({ source: crispChatbox() });
-  }
-  if (mode === 'rest') {
-    // The explicit direct mode: the emulator's throwaway key in the page. Never a real key.
-    const rest = config as ExampleRestConfig;
-    return createUnreadStore({
-      source: crispRest({
-        websiteId: rest.websiteId,
-        identifier: rest.identifier,
-        key: rest.key,
-        baseUrl: rest.apiUrl,
-        dangerouslyAllowBrowser: true,
-      }),
-      sessionId: rest.sessionId,
-      pollIntervalMs: rest.pollIntervalMs,
-    });
-  }
-  // The relay holds the key; the page gets counts pushed over Server-Sent Events.
-  return createUnreadStore({
-    source: crispRelay({ url: config.relayUrl, stream: true }),
-    sessionId: config.sessionId,
-    pollIntervalMs: config.pollIntervalMs,
-  });
-}
+const mode = sourceMode({ chatbox: true });
 
 async function main() {
   const config = await loadConfig(mode);
-  const store = createStore(config);
+  const store = createExampleStore(mode, config);
   const markAsRead = () => void store.markAsRead().catch(() => {});
 
   createRoot(document.getElementById('root')!).render(

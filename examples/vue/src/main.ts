@@ -1,38 +1,14 @@
-import { createUnreadStore, crispRelay, crispRest, type UnreadStore } from '@crisp-unread/core';
+import { createExampleStore, loadConfig, sourceMode } from '@crisp-unread/example-kit/page';
 import { createUnreadPlugin } from '@crisp-unread/vue';
 import { createApp } from 'vue';
 import App from './App.vue';
-import { type ExampleConfig, type ExampleRestConfig, loadConfig, sourceMode } from './config';
 import '@crisp-unread/example-kit/styles.css';
 
 const mode = sourceMode();
 
-function createStore(config: ExampleConfig | ExampleRestConfig): UnreadStore {
-  if (mode === 'rest' && 'key' in config) {
-    // The explicit direct mode: the emulator's throwaway key in the page. Never a real key.
-    return createUnreadStore({
-      source: crispRest({
-        websiteId: config.websiteId,
-        identifier: config.identifier,
-        key: config.key,
-        baseUrl: config.apiUrl,
-        dangerouslyAllowBrowser: true,
-      }),
-      sessionId: config.sessionId,
-      pollIntervalMs: config.pollIntervalMs,
-    });
-  }
-  // The relay holds the key; the page gets counts pushed over Server-Sent Events.
-  return createUnreadStore({
-    source: crispRelay({ url: config.relayUrl, stream: true }),
-    sessionId: config.sessionId,
-    pollIntervalMs: config.pollIntervalMs,
-  });
-}
-
 async function main() {
   const config = await loadConfig(mode);
-  const store = createStore(config);
+  const store = createExampleStore(mode, config);
   const markAsRead = () => void store.markAsRead().catch(() => {});
 
   createApp(App, { config, mode, onOpen: markAsRead }).use(createUnreadPlugin(store)).mount('#app');
