@@ -1,40 +1,23 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ExampleServer, launchChromium, startExampleServer } from '@crisp-unread/example-kit';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openExamplePage } from '@crisp-unread/example-kit/e2e';
+import { describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const screenshots = resolve(root, 'test-results');
 
-let server: ExampleServer;
-let browser: Browser;
-let page: Page;
-const pageErrors: Error[] = [];
-
-beforeAll(async () => {
-  server = await startExampleServer({ distDir: resolve(root, 'dist'), pollIntervalMs: 250 });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 640, height: 420 } });
-  page.on('pageerror', (error) => pageErrors.push(error));
+const example = openExamplePage({
+  distDir: resolve(root, 'dist'),
+  pollIntervalMs: 250,
+  path: '/?source=rest',
 });
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-const badge = () => page.getByTestId('badge');
-const status = () => page.getByTestId('status');
-const waitForText = (read: () => Promise<string | null>, expected: string) =>
-  expect.poll(read, { timeout: 10_000, interval: 50 }).toBe(expected);
+const { badge, status, waitForText } = example;
 
 describe('the Vue badge example on the direct REST source (?source=rest) in Chromium', () => {
   it('follows the emulator: 2 unread, read, then a 500 that keeps the last count', async () => {
+    const { page, server } = example;
     const { emulator, website, sessionId } = server;
-    await page.goto(`${server.url}/?source=rest`);
-
     await waitForText(() => status().textContent(), 'ready');
     expect(await badge().count()).toBe(0);
     await expect
@@ -61,10 +44,11 @@ describe('the Vue badge example on the direct REST source (?source=rest) in Chro
     emulator.clearFaults();
     await waitForText(() => status().textContent(), 'ready');
     expect(await badge().textContent()).toBe('3');
-    expect(pageErrors).toEqual([]);
+    expect(example.pageErrors).toEqual([]);
   });
 
   it('marks the messages as read when the button is clicked, and drives the emulator from the page', async () => {
+    const { page, server } = example;
     const { emulator, website, sessionId } = server;
     await page.getByRole('button', { name: 'Messages, 3 unread' }).click();
     await expect.poll(() => badge().count(), { timeout: 10_000 }).toBe(0);
@@ -76,6 +60,7 @@ describe('the Vue badge example on the direct REST source (?source=rest) in Chro
   });
 
   it('polls at the set interval and changes nothing on the page while the count stays', async () => {
+    const { page, server } = example;
     const { emulator, website, sessionId } = server;
     await page.evaluate(() => {
       const target = document.querySelector('.chat')!;
