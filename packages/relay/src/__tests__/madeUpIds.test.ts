@@ -268,5 +268,19 @@ describe('limits shared by the instances on one Redis', () => {
     }
     expect(strikes.slice(8)).toEqual([404, 404, 404, 429, 429, 429]);
     expect(emulator.requestCount({}) - before).toBe(11);
+
+    // Redis away: each instance limits in memory (the insurance limiter) and answers no 500.
+    if (!redis.ownServer) return;
+    await redis.stop();
+    const away: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      away.push(
+        await status(
+          await fetch(`${a}/sessions/${session}/unread`, { headers: from('198.51.100.99') }),
+        ),
+      );
+    }
+    expect(away.filter((s) => s === 429)).toHaveLength(5);
+    expect(away.every((s) => s === 429 || s === 200 || s === 503)).toBe(true);
   }, 30_000);
 });
