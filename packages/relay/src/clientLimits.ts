@@ -40,30 +40,62 @@ export class ClientLimit {
       : null;
   }
 
-  /** The limiter for now: Redis's while the store uses it, else this instance's memory. */
-  get #limiter(): RateLimiterAbstract {
-    return this.#redis && this.#shared?.usable() ? this.#redis : this.#memory;
-  }
-
   /** Takes `points` from `key`: `0` when taken, else the milliseconds until they may be. */
   async take(key: string, points = 1): Promise<number> {
+    if (this.#redis && this.#shared?.usable()) {
+      const taken = await this.#withDeadline(
+        this.#shared.timeoutMs,
+        consumed(this.#redis, key, points),
+      );
+      if (taken !== 'late') return taken;
+    }
+    return consumed(this.#memory, key, points);
+  }
+
+  /**
+   * `work` within the store's deadline, else `'late'`: a frozen Redis answers nothing, and
+   * ioredis without `commandTimeout` would hold the request until it did.
+   */
+  async #withDeadline(ms: number, work: Promise<number>): Promise<number | 'late'> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await this.#limiter.consume(key, points);
-      return 0;
-    } catch (refusal) {
-      // An Error is Redis and the insurance failing both: a limit never turns into a 500.
-      if (refusal instanceof Error) return 0;
-      return Math.max(1, (refusal as RateLimiterRes).msBeforeNext);
+      return await Promise.race([
+        work,
+        new Promise<'late'>((resolve) => {
+          timer = setTimeout(() => resolve('late'), ms);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
   /** Gives back what `take` took (an authentic hook, a session Crisp knows). */
   async giveBack(key: string, points = 1): Promise<void> {
-    try {
-      await this.#limiter.reward(key, points);
-    } catch {
-      // The point stays taken until the window ends: the stricter way to be wrong.
-    }
+    const limiter = this.#redis && this.#shared?.usable() ? this.#redis : this.#memory;
+    // Not awaited past the deadline: a point not given back stays taken until its window ends,
+    // the stricter way to be wrong.
+    const given = limiter.reward(key, points).then(
+      () => 0,
+      () => 0,
+    );
+    await this.#withDeadline(this.#shared?.timeoutMs ?? 1000, given);
+  }
+}
+
+/** `limiter.consume`: `0` when taken, else the wait; an Error (Redis and insurance both) lets through. */
+async function consumed(
+  limiter: RateLimiterAbstract,
+  key: string,
+  points: number,
+): Promise<number> {
+  try {
+    await limiter.consume(key, points);
+    return 0;
+  } catch (refusal) {
+    // A limit never turns into a 500.
+    if (refusal instanceof Error) return 0;
+    return Math.max(1, (refusal as RateLimiterRes).msBeforeNext);
   }
 }
 

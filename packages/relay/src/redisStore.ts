@@ -467,6 +467,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
       return {
         client,
         keyPrefix: `${namespace()}limit:`,
+        timeoutMs,
         usable: () => !closed && !suspended && client.status === 'ready',
       };
     },

@@ -142,6 +142,8 @@ export interface SharedLimits {
   readonly client: unknown;
   /** The first part of every limit key, e.g. `crisp-unread:<websiteId>:limit:`. */
   readonly keyPrefix: string;
+  /** How long a limit waits for Redis before it counts in memory instead (a hanging Redis). */
+  readonly timeoutMs: number;
   /** Whether commands may go to Redis now; when not, the limits count in memory. */
   usable(): boolean;
 }

@@ -230,6 +230,33 @@ describe('limits shared by the instances on one Redis', () => {
     return urls;
   }
 
+  it('a frozen Redis holds no request: the limits count in memory after the store’s deadline', async () => {
+    if (!redis.ownServer) return;
+    const website = emulator.createWebsite();
+    const session = emulator.createSession(website.websiteId, { unread: 1 });
+    const [a] = await twoRelays(website);
+    expect(await status(await fetch(`${a}/sessions/${session}/unread`))).toBe(200);
+    redis.pause();
+    try {
+      const started = Date.now();
+      const statuses = await Promise.all(
+        Array.from({ length: 12 }, async () =>
+          status(
+            await fetch(`${a}/sessions/${session}/unread`, {
+              headers: from('198.51.100.123'),
+              signal: AbortSignal.timeout(10_000),
+            }),
+          ),
+        ),
+      );
+      // The store's deadline is 1 s (no commandTimeout): answered within a few, not held.
+      expect(Date.now() - started).toBeLessThan(8000);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(2);
+    } finally {
+      redis.resume();
+    }
+  }, 30_000);
+
   it('two relays give one rate limit and one set of strikes, not two', async () => {
     const website = emulator.createWebsite();
     const session = emulator.createSession(website.websiteId, { unread: 3 });
