@@ -337,7 +337,10 @@ export interface UnreadRelayOptions {
    * nor secret, but tells your traffic and budget).
    */
   metricsToken?: string | undefined;
-  /** The clock (epoch ms), for tests. Defaults to `Date.now`. */
+  /**
+   * The clock (epoch ms), for tests. Defaults to `Date.now`. The per-client limits keep
+   * `rate-limiter-flexible`'s own time (`Date.now`, Redis key expiry) whatever it says.
+   */
   now?: (() => number) | undefined;
   /** The `fetch` for upstream calls. Defaults to the global one. */
   fetch?: FetchLike | undefined;
