@@ -37,6 +37,33 @@ export function shareLimits(total: number, shares: BudgetShares): Record<BudgetS
   return limits;
 }
 
+/**
+ * The firstReads share spends at most this many hours of its daily average in one UTC hour: the
+ * day's paced allowance lets unspent calls pile up, and a burst of new sessions (a flood of
+ * made-up ids, or harvested ones) must not spend them all at once.
+ */
+export const firstReadBurstHours = 4;
+
+/** …but never fewer than this many calls in an hour, so that a small budget still serves a burst. */
+export const firstReadHourFloor = 25;
+
+const hourMs = 3_600_000;
+
+/**
+ * The firstReads share's calls in one UTC hour:
+ * `max(ceil(limit × firstReadBurstHours / 24), min(limit, firstReadHourFloor))`.
+ */
+export function hourlyCap(limit: number): number {
+  const hours = Math.ceil((limit * firstReadBurstHours * hourMs) / dayMs - 1e-9);
+  return Math.max(hours, Math.min(limit, firstReadHourFloor));
+}
+
+/** The store counter of the firstReads share in the UTC hour of `at`: `YYYY-MM-DD:firstReads:hHH`. */
+export function hourCounter(at: number): string {
+  const iso = new Date(at).toISOString();
+  return `${iso.slice(0, 10)}:firstReads:h${iso.slice(11, 13)}`;
+}
+
 /** How much of the day has passed at `at`, from 0 (00:00 UTC) to 1. */
 function dayElapsed(at: number): number {
   return (((at % dayMs) + dayMs) % dayMs) / dayMs;
@@ -92,6 +119,15 @@ export class Budget {
     const at = this.#s.now();
     if (this.#refusedUntil[share] > at) return this.#refusedUntil[share] - at;
     const limit = this.#limits[share];
+    // The hour's cap first: a call the day then refuses stays counted in the hour, the
+    // stricter way to be wrong.
+    if (share === 'firstReads' && limit > 0) {
+      if (!(await this.#s.store.takeBudget(hourCounter(at), hourlyCap(limit)))) {
+        const waitMs = hourMs - (((at % hourMs) + hourMs) % hourMs);
+        this.#refusedUntil[share] = at + waitMs;
+        return waitMs;
+      }
+    }
     const counter = budgetCounter(utcDay(at), share);
     if (await this.#s.store.takeBudget(counter, pacedAllowance(limit, at))) return 0;
     const spent = await this.#s.store.budgetUsed(counter);

@@ -4,23 +4,24 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { bloomStatusNotes } from './bloomStatus';
 import { Budget } from './budget';
+import { burstWindow, ClientLimit } from './clientLimits';
 import { CountReader, type ReadOutcome } from './countReader';
 import { economySettings } from './economySettings';
 import { eventStream } from './eventStream';
 import { FailureMemory } from './failureMemory';
-import { FirstReads } from './firstReads';
+import { type FirstReadRefusal, FirstReads } from './firstReads';
 import { HookHealth } from './hookHealth';
 import { lazyRelay } from './lazyRelay';
 import { memoryStore } from './memoryStore';
 import { mountMetricsRoute, type RelayMetrics } from './metrics';
-import { defaultClientId, RateLimiter } from './rateLimiter';
-import { clientOf, type RelayEnv } from './requestClient';
+import { clientOf, defaultClientId, type RelayEnv } from './requestClient';
 import { errorBody, json, rateLimited, retryAfter } from './responses';
 import { type StreamRefusal, StreamSlots } from './streamSlots';
 import type {
   RateLimitOptions,
   RelayStore,
   StoreHealth,
+  UnknownSessionLimitOptions,
   UnreadRelay,
   UnreadRelayOptions,
 } from './types';
@@ -58,7 +59,21 @@ const credentials = [
   ['key', 'CRISP_KEY'],
 ] as const;
 
-/** A token bucket option: `false`, or the defaults merged with what was given, checked. */
+/** `unknownSessionLimit`: `false`, or the defaults merged with what was given, checked. */
+function strikesOption(
+  value: UnknownSessionLimitOptions | false | undefined,
+): Defaulted<UnknownSessionLimitOptions> | false {
+  if (value === false) return false;
+  if (value !== undefined && (typeof value !== 'object' || value === null)) {
+    fail('`unknownSessionLimit` must be { strikes, forMs } or false.');
+  }
+  const merged = { strikes: value?.strikes ?? 3, forMs: value?.forMs ?? 3_600_000 };
+  positive('unknownSessionLimit.strikes', merged.strikes, true);
+  positive('unknownSessionLimit.forMs', merged.forMs);
+  return merged;
+}
+
+/** A per-client limit option: `false`, or the defaults merged with what was given, checked. */
 function bucket(
   name: string,
   value: RateLimitOptions | false | undefined,
@@ -164,6 +179,7 @@ function resolveOptions(options: UnreadRelayOptions) {
       burst: 10,
       perSecond: 0.1,
     }),
+    unknownSessionLimit: strikesOption(settings.unknownSessionLimit),
     ...economySettings(settings),
   };
 }
@@ -177,6 +193,7 @@ type Unmerged =
   | 'rateLimit'
   | 'firstReadLimit'
   | 'failedSignatureLimit'
+  | 'unknownSessionLimit'
   | 'webhookSecret'
   | 'webhookToken'
   | 'safetyRefreshMs'
@@ -226,6 +243,27 @@ function streamRefused(refusal: StreamRefusal): Response {
 }
 
 /** The answer for a read that brought no count. */
+/** `unknownSessionLimit` in `rate-limiter-flexible`'s terms: `strikes` per `forMs`, then blocked. */
+function strikesWindow(limit: Defaulted<UnknownSessionLimitOptions>) {
+  const seconds = Math.max(1, Math.round(limit.forMs / 1000));
+  return { points: limit.strikes, durationS: seconds, blockS: seconds };
+}
+
+function firstReadRefused(refusal: FirstReadRefusal): Response {
+  switch (refusal.refused) {
+    case 'client':
+      return rateLimited(refusal.waitMs, 'Too many new sessions from this client.');
+    case 'unknown-sessions':
+      return errorBody(
+        429,
+        'rate-limited',
+        'Too many sessions Crisp does not know from this client.',
+        {},
+        retryAfter(refusal.waitMs),
+      );
+  }
+}
+
 function outcomeError(outcome: Exclude<ReadOutcome, { kind: 'count' }>): Response {
   switch (outcome.kind) {
     case 'gone':
@@ -345,10 +383,19 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     retryMs: s.failureMemoryMs,
     now: s.now,
   });
-  const limiter = s.rateLimit ? new RateLimiter(s.rateLimit, s.now) : null;
-  const firstReads = s.firstReadLimit
-    ? new FirstReads(new RateLimiter(s.firstReadLimit, s.now), store)
-    : null;
+  const shared = store.sharedLimits?.();
+  const limiter = s.rateLimit ? new ClientLimit('rate', burstWindow(s.rateLimit), shared) : null;
+  const firstReads = new FirstReads(
+    {
+      perClient: s.firstReadLimit
+        ? new ClientLimit('first', burstWindow(s.firstReadLimit), shared)
+        : null,
+      strikes: s.unknownSessionLimit
+        ? new ClientLimit('unknown', strikesWindow(s.unknownSessionLimit), shared)
+        : null,
+    },
+    store,
+  );
   const slots = new StreamSlots(s.maxStreams, s.maxStreamsPerClient);
   const streams = new Set<() => void>();
 
@@ -370,8 +417,8 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     );
   }
 
-  const limited = (c: Context<RelayEnv>): Response | null => {
-    const waitMs = limiter?.take(client(c)) ?? 0;
+  const limited = async (c: Context<RelayEnv>): Promise<Response | null> => {
+    const waitMs = (await limiter?.take(client(c))) ?? 0;
     return waitMs === 0 ? null : rateLimited(waitMs);
   };
   const invalidId = () =>
@@ -411,21 +458,19 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
   ): Promise<
     Response | { sessionId: string; outcome: Extract<ReadOutcome, { kind: 'count' }> }
   > => {
-    const refused = limited(c);
+    const refused = await limited(c);
     if (refused) return refused;
     const sessionId = normalizeSessionId(c.req.param('sessionId'));
     if (sessionId === null) return invalidId();
     const refusedSlot = before();
     if (refusedSlot) return refusedSlot;
-    const admitted = (await firstReads?.admit(client(c), sessionId)) ?? (() => {});
-    if (typeof admitted === 'number') {
-      return rateLimited(admitted, 'Too many new sessions from this client.');
-    }
-    let outcome: ReadOutcome;
+    const admitted = await firstReads.admit(client(c), sessionId);
+    if ('refused' in admitted) return firstReadRefused(admitted);
+    let outcome: ReadOutcome | undefined;
     try {
       outcome = await reader.read(sessionId);
     } finally {
-      admitted();
+      admitted.done(outcome?.kind === 'count' || outcome?.kind === 'gone' ? outcome.kind : 'other');
     }
     return outcome.kind === 'count' ? { sessionId, outcome } : outcomeError(outcome);
   };
@@ -499,7 +544,7 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     store,
     client,
     failedSignatures: s.failedSignatureLimit
-      ? new RateLimiter(s.failedSignatureLimit, s.now)
+      ? new ClientLimit('hooks', burstWindow(s.failedSignatureLimit), shared)
       : null,
     hook: async (sessionId) => {
       const outcome = await reader.hook(sessionId, watchers.has(sessionId));

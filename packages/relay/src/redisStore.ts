@@ -460,6 +460,18 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
       start();
     },
 
+    sharedLimits() {
+      // ioredis defines commands (the limiter's Lua script); a client without them keeps the
+      // limits in memory.
+      if (typeof (client as { defineCommand?: unknown }).defineCommand !== 'function') return;
+      return {
+        client,
+        keyPrefix: `${namespace()}limit:`,
+        timeoutMs,
+        usable: () => !closed && !suspended && client.status === 'ready',
+      };
+    },
+
     async getCount(sessionId) {
       const key = `${namespace()}count:${sessionId}`;
       const text = await attempt(() => client.get(key));

@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
-import { connectionOf } from './rateLimiter';
-import type { ConnectionInfo } from './types';
+import type { ConnectionInfo, RelayRequestContext } from './types';
 
 /** The hono environment of the relay's routes: who the request comes from, named once. */
 export interface RelayEnv {
@@ -23,4 +22,52 @@ export function clientOf(
     }
     return client;
   };
+}
+
+/**
+ * The address `hops` trusted proxies vouch for in an `X-Forwarded-For` value: each proxy appends
+ * the peer it saw, so only the right-most `hops` entries were written by the trusted proxies and
+ * the rest by whoever the client is. The `hops`-th from the right (the left-most when the list is
+ * shorter, as Express's `trust proxy` count does), or `null` for a missing or malformed header.
+ */
+export function forwardedClient(header: string | null, hops: number): string | null {
+  if (!header) return null;
+  const entries = header.split(',');
+  const entry = entries[Math.max(0, entries.length - hops)]?.trim();
+  return entry && entry.length <= 64 ? entry : null;
+}
+
+/** The default client id: see `UnreadRelayOptions.clientId`. */
+export function defaultClientId(trustProxy: boolean | number) {
+  const hops = trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy;
+  return (request: Request, connection: ConnectionInfo): string =>
+    (hops > 0 ? forwardedClient(request.headers.get('x-forwarded-for'), hops) : null) ??
+    connection.remoteAddress ??
+    'shared';
+}
+
+/**
+ * The peer address the runtime gives: the server's `{ clientAddress }` (Deno, Workers), Node
+ * bindings (`incoming`) or Bun's server (`requestIP`).
+ */
+export function connectionOf(request: Request, env: unknown): ConnectionInfo {
+  if (typeof env !== 'object' || env === null) return {};
+  const given = (env as RelayRequestContext).clientAddress;
+  // Bounded like a forwarded entry: the address keys a map, whoever built the value.
+  if (typeof given === 'string' && given !== '' && given.length <= 64) {
+    return { remoteAddress: given };
+  }
+  const node = (env as { incoming?: { socket?: { remoteAddress?: unknown } } }).incoming;
+  const address = node?.socket?.remoteAddress;
+  if (typeof address === 'string') return { remoteAddress: address };
+  const bun = env as { requestIP?: (request: Request) => { address?: unknown } | null };
+  if (typeof bun.requestIP === 'function') {
+    try {
+      const ip = bun.requestIP(request)?.address;
+      if (typeof ip === 'string') return { remoteAddress: ip };
+    } catch {
+      return {};
+    }
+  }
+  return {};
 }

@@ -88,6 +88,11 @@ export interface RelayStore {
    * (which scrubs secrets). Optional.
    */
   attach?(context: RelayStoreContext): void;
+  /**
+   * The Redis connection the per-client limits share (`rate-limiter-flexible`'s Redis limiter),
+   * called after `attach`; `undefined` (or no method) keeps them in this instance's memory.
+   */
+  sharedLimits?(): SharedLimits | undefined;
   /** The store's state, for `GET /healthz`. Optional: a store without it is always healthy. */
   health?(): Promise<StoreHealth>;
   /** Frees what the store holds (timers, connections it owns). */
@@ -131,6 +136,18 @@ export interface BudgetReport {
   readonly shares: Readonly<Record<BudgetShareName, ShareReport>>;
 }
 
+/** Where a store lets the per-client limits live: see `RelayStore.sharedLimits`. */
+export interface SharedLimits {
+  /** An ioredis client (`rate-limiter-flexible` defines its Lua command on it). */
+  readonly client: unknown;
+  /** The first part of every limit key, e.g. `crisp-unread:<websiteId>:limit:`. */
+  readonly keyPrefix: string;
+  /** How long a limit waits for Redis before it counts in memory instead (a hanging Redis). */
+  readonly timeoutMs: number;
+  /** Whether commands may go to Redis now; when not, the limits count in memory. */
+  usable(): boolean;
+}
+
 /** What `createUnreadRelay` tells its store (`RelayStore.attach`). */
 export interface RelayStoreContext {
   /** The relay's Crisp website id, lower-cased. */
@@ -147,6 +164,14 @@ export type StoreHealth =
   | { readonly status: 'degraded'; readonly [detail: string]: string };
 
 /** The per-client token bucket. */
+/** `UnreadRelayOptions.unknownSessionLimit`. */
+export interface UnknownSessionLimitOptions {
+  /** First reads of sessions Crisp does not know a client may cause. Defaults to `3`. */
+  strikes?: number | undefined;
+  /** How long strikes count, and how long a client past them waits. Defaults to `3600000`. */
+  forMs?: number | undefined;
+}
+
 export interface RateLimitOptions {
   /** Requests a client may make at once. Defaults to `60`. */
   burst?: number | undefined;
@@ -263,6 +288,14 @@ export interface UnreadRelayOptions {
    */
   failedSignatureLimit?: RateLimitOptions | false | undefined;
   /**
+   * Made-up ids cost their senders: each first read a client causes holds a strike until Crisp
+   * answers, kept when Crisp says the session does not exist (404 `session-not-found`). A client
+   * with `strikes` kept within `forMs` gets no first reads for `forMs` (429 `rate-limited` with
+   * `Retry-After`); reads of counts the relay holds still work. `false` for none. Defaults to
+   * `{ strikes: 3, forMs: 3600000 }`.
+   */
+  unknownSessionLimit?: UnknownSessionLimitOptions | false | undefined;
+  /**
    * SSE streams one client may hold open at once; past it 429 `too-many-streams` with
    * `Retry-After`. Defaults to `20`.
    */
@@ -304,7 +337,10 @@ export interface UnreadRelayOptions {
    * nor secret, but tells your traffic and budget).
    */
   metricsToken?: string | undefined;
-  /** The clock (epoch ms), for tests. Defaults to `Date.now`. */
+  /**
+   * The clock (epoch ms), for tests. Defaults to `Date.now`. The per-client limits keep
+   * `rate-limiter-flexible`'s own time (`Date.now`, Redis key expiry) whatever it says.
+   */
   now?: (() => number) | undefined;
   /** The `fetch` for upstream calls. Defaults to the global one. */
   fetch?: FetchLike | undefined;

@@ -1,9 +1,9 @@
 import { normalizeSessionId } from '@crisp-unread/core';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { ClientLimit } from './clientLimits';
 import type { HookHealth } from './hookHealth';
 import { hookTimeMs } from './hookTimestamp';
-import type { RateLimiter } from './rateLimiter';
 import type { RelayEnv } from './requestClient';
 import { errorBody, json, rateLimited } from './responses';
 import {
@@ -38,8 +38,11 @@ export interface WebhookRouteSettings {
   store: RelayStore;
   /** Names the request's client. */
   client(c: Context<RelayEnv>): string;
-  /** Takes a token for each failed authentication, per client; `null` for no limit. */
-  failedSignatures: RateLimiter | null;
+  /**
+   * The failed-authentication limit per client, `null` for none: a point taken before the body
+   * is read, given back once the hook proves authentic.
+   */
+  failedSignatures: ClientLimit | null;
   /** Counts what was taken and refused, for `/healthz`. */
   health: HookHealth;
   /**
@@ -106,7 +109,9 @@ export function mountWebhookRoute(routes: Hono<RelayEnv>, s: WebhookRouteSetting
       if (s.secret === undefined && s.token === undefined) {
         return errorBody(404, 'not-found', 'Web hooks are not configured.');
       }
-      const waitMs = s.failedSignatures?.wait(s.client(c)) ?? 0;
+      // Taken before the body is read, so that concurrent bad hooks cannot all pass a look that
+      // precedes their failures; an authentic hook gets its point back.
+      const waitMs = (await s.failedSignatures?.take(s.client(c))) ?? 0;
       if (waitMs > 0) {
         health.rejected('limited', 'too many web hooks failed authentication from one client');
         return rateLimited(waitMs, 'Too many web hooks with a bad signature or token.');
@@ -131,8 +136,8 @@ export function mountWebhookRoute(routes: Hono<RelayEnv>, s: WebhookRouteSetting
       }
       const header = c.req.header('x-crisp-request-timestamp') ?? '';
       const auth = await authenticate(c, header, bytes);
-      if (!auth.ok) {
-        s.failedSignatures?.take(s.client(c));
+      if (auth.ok) await s.failedSignatures?.giveBack(s.client(c));
+      else {
         const time = hookTimeMs(header);
         const skew = time ? s.now() - time.ms : null;
         if (auth.reason === 'token') {

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   dayMs,
   defaultBudgetShares,
+  hourCounter,
+  hourlyCap,
   nextAllowanceInMs,
   pacedAllowance,
   shareLimits,
@@ -45,6 +47,21 @@ describe('pacedAllowance', () => {
       expect(allowance).toBeLessThanOrEqual(1500);
       previous = allowance;
     }
+  });
+});
+
+describe('hourlyCap and hourCounter (the firstReads share within the hour)', () => {
+  it('allows 4 hours of the daily average, at least 25 calls (or the whole share when smaller)', () => {
+    expect(hourlyCap(2250)).toBe(375);
+    expect(hourlyCap(450)).toBe(75);
+    expect(hourlyCap(30)).toBe(25);
+    expect(hourlyCap(12)).toBe(12);
+    expect(hourlyCap(0)).toBe(0);
+  });
+
+  it('names the UTC hour', () => {
+    expect(hourCounter(Date.UTC(2026, 0, 15, 23, 59))).toBe('2026-01-15:firstReads:h23');
+    expect(hourCounter(Date.UTC(2026, 0, 16, 0, 0))).toBe('2026-01-16:firstReads:h00');
   });
 });
 

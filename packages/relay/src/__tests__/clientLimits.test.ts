@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { forwardedClient, RateLimiter } from '../rateLimiter';
+import { burstWindow, ClientLimit } from '../clientLimits';
+import { forwardedClient } from '../requestClient';
 import { signCrispWebhook } from '../signature';
 import { StreamSlots } from '../streamSlots';
-import {
-  type Harness,
-  manualClock,
-  sseReader,
-  startHarness,
-  waitFor,
-  webhookSecret,
-} from './harness';
+import { type Harness, sseReader, startHarness, waitFor, webhookSecret } from './harness';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -43,22 +37,25 @@ describe('forwardedClient (trustProxy)', () => {
   });
 });
 
-describe('RateLimiter.wait', () => {
-  it('looks without taking, and sees the tokens come back', () => {
-    const clock = manualClock();
-    const limiter = new RateLimiter({ burst: 2, perSecond: 1 }, clock.now);
-    expect(limiter.wait('a')).toBe(0);
-    expect(limiter.wait('a')).toBe(0);
-    expect(limiter.take('a')).toBe(0);
-    expect(limiter.take('a')).toBe(0);
-    expect(limiter.wait('a')).toBe(1000);
-    expect(limiter.wait('b')).toBe(0);
-    clock.advance(400);
-    expect(limiter.wait('a')).toBe(600);
-    clock.advance(600);
-    expect(limiter.wait('a')).toBe(0);
-    expect(limiter.take('a')).toBe(0);
-    expect(limiter.take('a')).toBe(1000);
+describe('ClientLimit (rate-limiter-flexible in memory)', () => {
+  it('takes points per key, refuses past them with the wait, and takes back what was given', async () => {
+    const limit = new ClientLimit('test', burstWindow({ burst: 2, perSecond: 0.5 }), undefined);
+    expect(await limit.take('a')).toBe(0);
+    expect(await limit.take('a')).toBe(0);
+    const waitMs = await limit.take('a');
+    expect(waitMs).toBeGreaterThan(3000);
+    expect(waitMs).toBeLessThanOrEqual(4000);
+    expect(await limit.take('b')).toBe(0);
+    await limit.giveBack('b');
+    expect(await limit.take('b')).toBe(0);
+    expect(await limit.take('b')).toBe(0);
+    expect(await limit.take('b')).toBeGreaterThan(0);
+  });
+
+  it('maps { burst, perSecond } to burst points per burst / perSecond whole seconds', () => {
+    expect(burstWindow({ burst: 60, perSecond: 1 })).toEqual({ points: 60, durationS: 60 });
+    expect(burstWindow({ burst: 10, perSecond: 0.1 })).toEqual({ points: 10, durationS: 100 });
+    expect(burstWindow({ burst: 5, perSecond: 100 })).toEqual({ points: 5, durationS: 1 });
   });
 });
 

@@ -49,6 +49,7 @@ export async function startHarness(
     // comes from 127.0.0.1 and would share one bucket.
     rateLimit: false,
     firstReadLimit: false,
+    unknownSessionLimit: false,
     budgetShares: testBudgetShares,
     log: (line) => logs.push(line),
     ...(webhook ? { webhookSecret } : {}),
