@@ -84,6 +84,8 @@ async function main(jobFile: string, resultFile: string) {
       variant: variants[job.variant](job),
       ...(job.attack ? { attack: job.attack } : {}),
       budgetMark: job.budgetMark ?? null,
+      // The full days say how far they are; a quick run's days take seconds.
+      progress: job.scale >= 1 ? (line) => console.error(`  [relay-day] ${line}`) : undefined,
     });
     writeFileSync(resultFile, toJson(result));
   } finally {

@@ -108,6 +108,8 @@ export async function simulateDay(options: {
   attack?: Attack;
   /** Crisp calls to note the time of (the daily quota), or `null`. */
   budgetMark?: number | null;
+  /** Told each simulated hour how far the day is (a 10x day takes many minutes). */
+  progress?: ((line: string) => void) | undefined;
 }): Promise<DayResult> {
   const { emulator, day, variant, attack } = options;
   const began = performance.now();
@@ -302,7 +304,14 @@ export async function simulateDay(options: {
     for (const event of day.events) clock.at(dayStart + event.at, () => applyEvent(event));
     if (attack) scheduleAttack(attack, attackerSessions, clock, request);
     const end = dayStart + day.lengthMs;
+    let hour = 0;
     for (let next = clock.nextAt(); next !== undefined && next < end; next = clock.nextAt()) {
+      if (options.progress && next >= dayStart + (hour + 1) * 3_600_000) {
+        hour = Math.floor((next - dayStart) / 3_600_000);
+        options.progress(
+          `${variant.name}${attack ? ', attacked' : ''}: ${String(hour).padStart(2, '0')}:00 simulated after ${Math.round((performance.now() - began) / 1000)} s; ${open.size} pages open, ${crisp.calls.total} Crisp calls, ${clock.size()} timers pending`,
+        );
+      }
       clock.runNext();
       await settle();
     }
