@@ -178,6 +178,11 @@ export async function simulateDay(options: {
         signal.addEventListener('abort', () => live.delete(made), { once: true });
       }
       return track(built.fetch(made)).then((response) => {
+        // Only an open stream needs its Request held (the relay watches its signal); an answered
+        // poll held too would stay in memory until the day's end.
+        if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
+          live.delete(made);
+        }
         if (response.status >= 400 && address.startsWith('10.')) {
           void response
             .clone()
