@@ -40,8 +40,17 @@ export async function runDays(jobs: readonly DayJob[]): Promise<DayResult[]> {
       await new Promise<void>((resolve, reject) => {
         const child = spawn(
           process.execPath,
-          // Young-generation room: a day allocates requests, streams and states by the million.
-          ['--max-semi-space-size=64', '--import', 'tsx', script, jobFile, resultFile],
+          // Young-generation room: a day allocates requests, streams and states by the million;
+          // and old-generation room for the pages open at the peak (a 10x day holds about 10,000).
+          [
+            '--max-semi-space-size=64',
+            '--max-old-space-size=8192',
+            '--import',
+            'tsx',
+            script,
+            jobFile,
+            resultFile,
+          ],
           { stdio: ['ignore', 'inherit', 'inherit'] },
         );
         child.on('error', reject);
