@@ -51,7 +51,9 @@ export async function runDays(jobs: readonly DayJob[]): Promise<DayResult[]> {
             jobFile,
             resultFile,
           ],
-          { stdio: ['ignore', 'inherit', 'inherit'] },
+          // The IPC channel closes when this process dies (a group killed on its timeout): the
+          // day then ends too instead of running on, orphaned.
+          { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
         );
         child.on('error', reject);
         child.on('exit', (code, signal) =>
@@ -103,6 +105,7 @@ async function main(jobFile: string, resultFile: string) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  process.on('disconnect', () => process.exit(1));
   const [jobFile, resultFile] = process.argv.slice(2);
   if (!jobFile || !resultFile) {
     console.error('usage: dayProcess.ts <job.json> <result.json>');
