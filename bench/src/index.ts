@@ -1,9 +1,10 @@
 // `pnpm bench`: runs each group in its own process, prints the table and writes it to
 // bench/results.md and bench/results.json. Goals are reported, never asserted: the exit code is
 // non-zero only when a measurement itself crashed.
-// Usage: pnpm bench [-- --quick] [-- --only=requests,relay]
+// Usage: pnpm bench [-- --quick] [-- --only=requests,relay] [-- --scale=10]
+// With --only, the other groups' rows and reports of the last run of the same mode are kept.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,15 +16,27 @@ const only = process.argv
   .find((arg) => arg.startsWith('--only='))
   ?.slice('--only='.length)
   .split(',');
+const scaleArg = process.argv.find((arg) => arg.startsWith('--scale='));
+const scale = scaleArg ? Number(scaleArg.slice('--scale='.length)) : 1;
 const allGroups = ['sizes', 'requests', 'relay', 'relay-day', 'latency', 'renders'];
 const groups = only ? allGroups.filter((group) => only.includes(group)) : allGroups;
-// A simulated day (relay-day) runs a day of traffic four times over; the others take seconds.
+// A simulated day (relay-day) runs a day of traffic four times over (two relay days side by side,
+// then two small baselines), for many minutes at scale 1 and longer at 10x; the others take seconds.
 const groupTimeoutMs = (group: string) =>
-  group === 'relay-day' ? (quick ? 120_000 : 900_000) : quick ? 90_000 : 180_000;
+  group === 'relay-day'
+    ? quick
+      ? 120_000
+      : 1_800_000 * Math.max(1, scale)
+    : quick
+      ? 90_000
+      : 180_000;
+
+type Reports = Record<string, Record<string, unknown>>;
 
 interface Outcome {
   group: string;
   rows: Row[];
+  reports?: Reports;
   crashed?: string;
   seconds: number;
 }
@@ -34,7 +47,15 @@ function runGroup(group: string, dir: string): Promise<Outcome> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/group.ts', group, out, ...(quick ? ['--quick'] : [])],
+      [
+        '--import',
+        'tsx',
+        'src/group.ts',
+        group,
+        out,
+        ...(quick ? ['--quick'] : []),
+        ...(scaleArg ? [scaleArg] : []),
+      ],
       {
         cwd: benchDir,
         stdio: ['ignore', 'inherit', 'inherit'],
@@ -45,16 +66,16 @@ function runGroup(group: string, dir: string): Promise<Outcome> {
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       const seconds = (performance.now() - started) / 1000;
-      let result: Row[] | { crashed: string } | undefined;
+      let result: { rows: Row[]; reports: Reports } | { crashed: string } | undefined;
       try {
         result = JSON.parse(readFileSync(out, 'utf8'));
       } catch {
         result = undefined;
       }
-      if (Array.isArray(result) && code === 0) resolve({ group, rows: result, seconds });
+      if (result && 'rows' in result && code === 0) resolve({ group, ...result, seconds });
       else {
         const crashed =
-          result && !Array.isArray(result)
+          result && 'crashed' in result
             ? result.crashed
             : signal
               ? `killed by ${signal} after ${Math.round(seconds)} s`
@@ -126,11 +147,39 @@ try {
 }
 const totalSeconds = (performance.now() - started) / 1000;
 
-const table = markdown(outcomes, totalSeconds);
+const resultsPath = join(benchDir, 'results.json');
+interface Results {
+  mode: string;
+  rows: Row[];
+  reports?: Reports;
+}
+const earlier: Results | undefined = existsSync(resultsPath)
+  ? JSON.parse(readFileSync(resultsPath, 'utf8'))
+  : undefined;
+const kept = only && earlier?.mode === (quick ? 'quick' : 'full') ? earlier : undefined;
+// The groups not run this time, and the rows of other scales of those run, as the last run of
+// the same mode left them (in the groups' order).
+const merged = allGroups.flatMap((group): Outcome[] => {
+  const ran = outcomes.find((outcome) => outcome.group === group);
+  const rows = (kept?.rows ?? []).filter(
+    (row) => row.group === group && (!ran || (row.scale ?? 1) !== scale),
+  );
+  const byScale = (a: Row, b: Row) => (a.scale ?? 1) - (b.scale ?? 1);
+  if (ran) return [{ ...ran, rows: [...ran.rows, ...rows].sort(byScale) }];
+  return rows.length > 0 ? [{ group, rows, seconds: 0 }] : [];
+});
+const reports: Reports = { ...kept?.reports };
+for (const outcome of outcomes) {
+  for (const [key, value] of Object.entries(outcome.reports ?? {})) {
+    reports[key] = { ...reports[key], ...value };
+  }
+}
+
+const table = markdown(merged, totalSeconds);
 console.log(`\n${table}`);
 writeFileSync(join(benchDir, 'results.md'), table);
 writeFileSync(
-  join(benchDir, 'results.json'),
+  resultsPath,
   `${JSON.stringify(
     {
       mode: quick ? 'quick' : 'full',
@@ -139,7 +188,8 @@ writeFileSync(
       platform: `${process.platform}/${process.arch}`,
       cpus: availableParallelism(),
       seconds: Math.round(totalSeconds),
-      rows: outcomes.flatMap((outcome) => outcome.rows),
+      rows: merged.flatMap((outcome) => outcome.rows),
+      reports,
       crashed: outcomes
         .filter((outcome) => outcome.crashed)
         .map(({ group, crashed }) => ({ group, crashed })),

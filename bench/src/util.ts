@@ -18,12 +18,20 @@ export interface Row {
   pass: boolean | null;
   /** Anything a reader needs to read the figure right. */
   note?: string;
+  /** The `--scale` it was measured at, when not 1. */
+  scale?: number;
 }
 
-/** What a group gets: the mode and a logger. */
+/** What a group gets: the mode, the scale asked for (`--scale=N`, 1 unless given) and a logger. */
 export interface GroupContext {
   quick: boolean;
+  scale: number;
   log(line: string): void;
+  /**
+   * Figures for `results.json` beside the rows, under `key` (e.g. `relayDay` → `{ x10: … }`):
+   * merged with what earlier runs wrote there.
+   */
+  report(key: string, value: Record<string, unknown>): void;
 }
 
 export type Group = (context: GroupContext) => Promise<Row[]>;

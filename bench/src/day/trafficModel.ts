@@ -31,6 +31,17 @@ export const dayModel = {
   lostHookShare: 0.01,
   /** Crisp delivers a web hook this long after the event: uniform in [min, max]. */
   hookDelayMs: [50, 500] as const,
+  /**
+   * A returning visitor's last visit was this many days ago: uniform in [min, max). Whether the
+   * relay still holds its count is the relay's own retention (simulateDay asks the relay).
+   */
+  lastVisitDaysAgo: [1, 30] as const,
+  /**
+   * A page alternates visible and hidden spells (another tab in front, the window minimised), each
+   * exponential with these means, starting visible.
+   */
+  visibleSpellMs: 5 * 60_000,
+  hiddenSpellMs: 5 * 60_000,
 } as const;
 
 export type ChatEventKind = 'visitor-send' | 'operator' | 'visitor-read';
@@ -49,12 +60,21 @@ export interface PageView {
   readonly visitor: number;
   readonly openAt: number;
   readonly closeAt: number;
+  /** Times (ms since the day's start, before `closeAt`) the page turns hidden, visible, hidden… */
+  readonly visibilityChanges: readonly number[];
 }
 
 export interface Visitor {
   readonly returning: boolean;
   /** Unread messages from earlier days (returning visitors only). */
   readonly unreadBefore: number;
+  /** When the relay last read its count on an earlier day (ms before the day's start). */
+  readonly lastReadAgoMs: number;
+  /**
+   * The count the relay holds from that read: `unreadBefore`, unless the web hooks of the last
+   * changes were lost (then the count before them, as Crisp's lost hooks leave it in life).
+   */
+  readonly heldBefore: number;
   /** The address its pages come from. */
   readonly address: string;
 }
@@ -82,12 +102,14 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+const exponentialOf = (random: () => number, mean: number) => -mean * Math.log(1 - random());
+
 /** The day of `dayModel` at `scale` (1 = the full day; the quick bench uses a fraction). */
 export function buildDay(scale: number, seed = 20_260_115): Day {
   const random = seededRandom(seed);
   const m = dayModel;
   const uniform = (min: number, max: number) => min + (max - min) * random();
-  const exponential = (mean: number) => -mean * Math.log(1 - random());
+  const exponential = (mean: number) => exponentialOf(random, mean);
   const gaussian = () => {
     const u = 1 - random();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
@@ -100,6 +122,30 @@ export function buildDay(scale: number, seed = 20_260_115): Day {
     }
   };
 
+  // Earlier days and visibility draw from their own stream, so that the day's visits and events
+  // are the ones every earlier run of the bench simulated.
+  const more = seededRandom(seed + 1);
+  const conversationShare = m.chatEvents / m.eventsPerConversation / m.visitors;
+  /** What the relay last read: the hooks of the last changes may be lost, each at `lostHookShare`. */
+  const held = (unread: number) => {
+    // With unread messages, the last changes were `unread` operator messages after a read; else,
+    // for a visitor who chatted, a read that brought the count from 1 to 0.
+    if (unread === 0) return more() < conversationShare && more() < m.lostHookShare ? 1 : 0;
+    let lost = 0;
+    while (lost < unread && more() < m.lostHookShare) lost += 1;
+    return unread - lost;
+  };
+  const hiddenAt = (openAt: number, closeAt: number) => {
+    const changes: number[] = [];
+    let visible = true;
+    for (let at = openAt; ; ) {
+      at += Math.round(exponentialOf(more, visible ? m.visibleSpellMs : m.hiddenSpellMs));
+      if (at >= closeAt) return changes;
+      changes.push(at);
+      visible = !visible;
+    }
+  };
+
   const count = Math.round(m.visitors * scale);
   const visitors: Visitor[] = [];
   const pages: PageView[] = [];
@@ -108,9 +154,12 @@ export function buildDay(scale: number, seed = 20_260_115): Day {
     const returning = visitor >= Math.round(count * m.newShare);
     const unreadBefore =
       returning && random() < m.returningWithUnread ? 1 + Math.floor(random() * 3) : 0;
+    const [minDays, maxDays] = m.lastVisitDaysAgo;
     visitors.push({
       returning,
       unreadBefore,
+      lastReadAgoMs: returning ? Math.round(dayMs * (minDays + (maxDays - minDays) * more())) : 0,
+      heldBefore: returning ? held(unreadBefore) : 0,
       address: `10.${(visitor >> 16) & 255}.${(visitor >> 8) & 255}.${visitor & 255}`,
     });
     let at = arrival();
@@ -119,7 +168,13 @@ export function buildDay(scale: number, seed = 20_260_115): Day {
     while (random() > 1 / m.pagesPerVisit) views += 1;
     for (let view = 0; view < views && at < dayMs; view++) {
       const closeAt = Math.min(dayMs, at + Math.max(5000, exponential(m.meanVisitMs / views)));
-      pages.push({ visitor, openAt: Math.round(at), closeAt: Math.round(closeAt) });
+      const [openAt, closedAt] = [Math.round(at), Math.round(closeAt)];
+      pages.push({
+        visitor,
+        openAt,
+        closeAt: closedAt,
+        visibilityChanges: hiddenAt(openAt, closedAt),
+      });
       at = closeAt + m.navigationGapMs;
     }
     visits.push({ visitor, start, end: Math.min(dayMs, at) });

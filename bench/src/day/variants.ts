@@ -13,9 +13,6 @@ function relayOptions({ crisp, store, website }: ServerContext): UnreadRelayOpti
     store,
     // Behind the site's proxy: each visitor is its own client.
     trustProxy: true,
-    // No proxy sits between the pages and the relay in the sim, so no keep-alive is needed: a
-    // heartbeat every 10 minutes saves the simulation millions of timers.
-    heartbeatMs: 600_000,
     log: false,
   };
 }
