@@ -379,8 +379,13 @@ export class CountReader {
     readAt: number,
   ): Promise<CachedCount> {
     const at = this.#s.now();
-    // A read that started after the hook's word checks it.
-    if (cached?.derived && cached.count !== null && readAt >= cached.readAt) {
+    // A read that started after the hook's word, with no later hook's mark, checks it.
+    if (
+      cached?.derived &&
+      cached.count !== null &&
+      readAt >= cached.readAt &&
+      ((await this.#s.store.getChanged(sessionId)) ?? 0) <= cached.readAt
+    ) {
       this.derived.verified++;
       if (count !== cached.count) {
         this.derived.wrong++;
