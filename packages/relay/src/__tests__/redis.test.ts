@@ -699,3 +699,105 @@ describe.skipIf(Boolean(process.env.REDIS_URL))(
     });
   },
 );
+
+describe.skipIf(Boolean(process.env.REDIS_URL))(
+  'redisStore: what a Redis restarted without persistence lost comes back',
+  () => {
+    let pair: Pair | undefined;
+    afterEach(async () => {
+      redis.resume();
+      await pair?.close();
+      pair = undefined;
+    });
+
+    const countKey = (website: EmulatedWebsite, sessionId: string) =>
+      `crisp-unread:${website.websiteId}:count:${sessionId}`;
+    const budgetKey = (website: EmulatedWebsite, share: string) =>
+      `crisp-unread:${website.websiteId}:budget:${utcDay(Date.now())}:${share}`;
+    const restarted = async (instances: Instance[]) => {
+      await redis.stop();
+      for (const instance of instances) {
+        await until(async () => (await instance.health()).status === 'degraded', 'degraded');
+      }
+    };
+    const healthy = async (instances: Instance[]) => {
+      for (const instance of instances) {
+        await until(async () => (await instance.health()).status === 'ok', 'healthy', 20_000);
+      }
+    };
+
+    it('writes back the counts served from memory: read during the outage, and read before it', async () => {
+      pair = await startPair({ ttlMs: 3_600_000 });
+      const { a, emulator, website, sessionId } = pair;
+      const observer = connect();
+      expect(await (await a.get(unread(sessionId))).json()).toMatchObject({ count: 2 });
+      await restarted([pair.a, pair.b]);
+      // Read from Crisp while Redis is away: kept in A's memory only.
+      const during = emulator.createSession(website.websiteId, { unread: 7 });
+      expect(await (await a.get(unread(during))).json()).toMatchObject({ count: 7 });
+      await redis.restart();
+      await healthy([pair.a, pair.b]);
+      // Written back when Redis returned (the restarted Redis is empty).
+      await until(
+        async () => (await observer.get(countKey(website, during))) !== null,
+        'write-back',
+      );
+      expect(JSON.parse((await observer.get(countKey(website, during)))!)).toMatchObject({
+        count: 7,
+      });
+      const ttl = await observer.pttl(countKey(website, during));
+      expect(ttl).toBeGreaterThan(89 * 86_400_000);
+      // Read before the outage, lost by Redis: served from A's memory and written back at once.
+      expect(await observer.get(countKey(website, sessionId))).toBeNull();
+      expect(await (await a.get(unread(sessionId))).json()).toMatchObject({ count: 2 });
+      expect(JSON.parse((await observer.get(countKey(website, sessionId)))!)).toMatchObject({
+        count: 2,
+      });
+      // B reads both from Redis: no call to Crisp.
+      const calls = pair.upstream();
+      for (const id of [sessionId, during]) {
+        expect((await pair.b.get(unread(id))).status).toBe(200);
+      }
+      expect(pair.upstream()).toBe(calls);
+    }, 40_000);
+
+    it('restores the budget counters after a restart, with no call made meanwhile', async () => {
+      pair = await startPair({ ttlMs: 3_600_000 });
+      const { a, emulator, website } = pair;
+      const observer = connect();
+      for (let i = 0; i < 3; i++) {
+        const cold = emulator.createSession(website.websiteId, { unread: i });
+        expect((await a.get(unread(cold))).status).toBe(200);
+      }
+      expect(await observer.get(budgetKey(website, 'firstReads'))).toBe('3');
+      await restarted([pair.a, pair.b]);
+      await redis.restart();
+      await healthy([pair.a, pair.b]);
+      await until(
+        async () => (await observer.get(budgetKey(website, 'firstReads'))) === '3',
+        'the counter restored',
+      );
+    }, 40_000);
+
+    it('answers /healthz at once while Redis hangs', async () => {
+      pair = await startPair({ ttlMs: 3_600_000 });
+      const { a } = pair;
+      await a.get(unread(pair.sessionId));
+      redis.pause();
+      const timings: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const startedAt = performance.now();
+        const response = await a.get('/healthz');
+        expect(response.status).toBe(200);
+        await response.json();
+        timings.push(performance.now() - startedAt);
+      }
+      console.info(
+        `[figure] /healthz while Redis hangs: ${timings.map((t) => t.toFixed(0)).join(', ')} ms`,
+      );
+      // The store's operation timeout is 500 ms: no answer waited for it.
+      expect(Math.max(...timings)).toBeLessThan(250);
+      redis.resume();
+    }, 40_000);
+  },
+);
