@@ -181,8 +181,8 @@ function readMessage(value: unknown): RelayMessage | null {
 
 /**
  * A `RelayStore` in Redis, shared by every relay instance that uses the same Redis and website:
- * cached counts (kept a week, so a restart reads nothing again), web hook marks, the single-flight
- * lease of each session (`SET NX PX`), the daily budget as one counter per UTC day and share (a
+ * cached counts (kept `retainMs`, so a restart reads nothing again), web hook marks, the
+ * single-flight lease of each session (`SET NX PX`), the daily budget as one counter per UTC day and share (a
  * Lua script, so concurrent instances never pass the limit), and one pub/sub channel per website
  * that carries fresh counts to every instance's streams.
  *
