@@ -63,7 +63,7 @@ async function measureEntries() {
 
 async function measureStreams() {
   const { startCrispEmulator } = await import('@crisp-unread/testing');
-  const emulator = await startCrispEmulator();
+  const emulator = await startCrispEmulator({ dailyQuota: 1_000_000 });
   const website = emulator.createWebsite();
   const sessions = Array.from({ length: streams + 100 }, () =>
     emulator.createSession(website.websiteId, { unread: 1 }),
