@@ -107,6 +107,25 @@ describe('counts derived from signed web hooks', () => {
     await sse.cancel();
   });
 
+  it('checks a derived count by one background read 10 s after the hook, from the safety share', async () => {
+    h = await startHarness({ webhook: true });
+    const { sessionId } = h;
+    const sse = sseReader(await h.get(stream(sessionId)));
+    await waitFor(() => sse.counts().length === 1);
+    expect(await operatorHook(h, sessionId)).toEqual({ ok: true, count: 3 });
+    expect(h.upstream()).toBe(1);
+    // No safety re-read is due for 15 minutes: only the check reads it.
+    await waitFor(() => sse.counts().length === 3, 14_000, 'the check');
+    expect(sse.counts().map((event) => event.count)).toEqual([2, 3, 2]);
+    expect(h.upstream()).toBe(2);
+    expect(await derived(h)).toEqual({ applied: 1, verified: 1, wrong: 1 });
+    const { budget } = (await (await h.get('/healthz')).json()) as {
+      budget: { shares: Record<string, { spent: number }> };
+    };
+    expect(budget.shares.safety?.spent).toBe(1);
+    await sse.cancel();
+  }, 20_000);
+
   it('derives nothing for a session the relay holds no count for: marked, read on demand', async () => {
     h = await startHarness({ webhook: true });
     const { emulator, website } = h;
