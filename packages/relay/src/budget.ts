@@ -136,14 +136,14 @@ export class Budget {
     return waitMs;
   }
 
-  /** Each share's figures now, for `GET /healthz`. */
-  async report(): Promise<BudgetReport> {
+  /** Each share's figures now, for `GET /healthz` (which passes `wait: false`). */
+  async report({ wait = true }: { wait?: boolean } = {}): Promise<BudgetReport> {
     const at = this.#s.now();
     const day = utcDay(at);
     const entries = await Promise.all(
       shareNames.map(async (name): Promise<[BudgetShareName, ShareReport]> => {
         const limit = this.#limits[name];
-        const spent = await this.#s.store.budgetUsed(budgetCounter(day, name));
+        const spent = await this.#s.store.budgetUsed(budgetCounter(day, name), { wait });
         return [
           name,
           {

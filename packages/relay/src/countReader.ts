@@ -1,5 +1,5 @@
 import { type CrispRestSource, isUnreadError } from '@crisp-unread/core';
-import { type Budget, dayMs } from './budget';
+import type { Budget } from './budget';
 import type { FailureMemory } from './failureMemory';
 import { isFresh, isStale, shareOf } from './freshness';
 import type { RelayMetrics } from './metrics';
@@ -26,6 +26,8 @@ export interface CountReaderSettings {
   failures: FailureMemory;
   /** How old a count may be and still be fresh: `safetyRefreshMs` with web hooks, else `ttlMs`. */
   maxAgeMs: number;
+  /** How long a count and a web hook's mark are kept (`retainMs`). */
+  retainMs: number;
   timeoutMs: number;
   now: () => number;
   log: (line: string) => void;
@@ -44,10 +46,6 @@ export interface CountReaderSettings {
   upstream: UpstreamHealth;
 }
 
-// Counts and web hook marks outlive a restart (and a day of spent budget or an outage), so a
-// deploy in front of a Redis store does not re-read every session.
-const retainMs = 7 * dayMs;
-
 /**
  * Reads counts through the cache: a fresh count is answered from it, an outdated one at once
  * (stale) while it is read again in the background, only a cold session waits for Crisp.
@@ -65,6 +63,8 @@ export class CountReader {
   readonly #rechecks = new Map<string, ReturnType<typeof setTimeout>>();
   #closed = false;
   upstreamCalls = 0;
+  /** Counts raised by a hook's word, and what the reads that landed on them found (`/healthz`). */
+  readonly derived = { applied: 0, verified: 0, wrong: 0 };
 
   constructor(settings: CountReaderSettings) {
     this.#s = settings;
@@ -114,15 +114,24 @@ export class CountReader {
    * the background); a cold session waits for Crisp.
    */
   async read(sessionId: string): Promise<ReadOutcome> {
+    const started = await this.start(sessionId);
+    return 'now' in started ? started.now : started.later;
+  }
+
+  /**
+   * A client's read, told apart: what the cache (or a remembered failure) answers `now`, or the
+   * read of Crisp a cold session waits for, `later`.
+   */
+  async start(sessionId: string): Promise<{ now: ReadOutcome } | { later: Promise<ReadOutcome> }> {
     const { cached, changedAt, fresh } = await this.#look(sessionId);
     this.#s.metrics?.cacheRead(fresh ? 'hit' : cached ? 'stale' : 'miss');
-    if (fresh) return fromCache(cached!, false);
+    if (fresh) return { now: fromCache(cached!, false) };
     const remembered = this.#s.failures.recall(sessionId);
-    if (remembered) return fallback(cached, remembered);
+    if (remembered) return { now: fallback(cached, remembered) };
     const reading = this.#revalidate(sessionId);
-    if (cached === undefined) return reading;
+    if (cached === undefined) return { later: reading };
     reading.catch(() => undefined);
-    return fromCache(cached, isStale(cached, changedAt, this.#s.webhooks));
+    return { now: fromCache(cached, isStale(cached, changedAt, this.#s.webhooks)) };
   }
 
   /**
@@ -143,7 +152,7 @@ export class CountReader {
     this.#s.failures.forget(sessionId);
     clearTimeout(this.#rechecks.get(sessionId));
     this.#rechecks.delete(sessionId);
-    await store.setCount(sessionId, entry, retainMs);
+    await store.setCount(sessionId, entry, this.#s.retainMs);
     await store.publish({ sessionId, entry });
   }
 
@@ -160,13 +169,58 @@ export class CountReader {
   }
 
   /**
-   * A web hook said the session changed: marks it, then re-reads it when this instance watches
-   * it or a count is cached (`null` otherwise: the next demand reads it, from the hooks share).
+   * A web hook said the session changed. What its event says is taken at its word where the
+   * relay holds the count it applies to (see `derive`); otherwise the session is marked, then
+   * re-read when this instance watches it or a count is cached (`null` otherwise: the next demand
+   * reads it, from the hooks share).
    */
-  async hook(sessionId: string, watched: boolean): Promise<ReadOutcome | null> {
-    await this.#s.store.markChanged(sessionId, this.#s.now(), retainMs);
+  async hook(sessionId: string, watched: boolean, effect: HookEffect): Promise<ReadOutcome | null> {
+    const derived = effect === 'unknown' ? undefined : await this.#derive(sessionId, effect);
+    if (derived) return derived;
+    await this.#s.store.markChanged(sessionId, this.#s.now(), this.#s.retainMs);
     if (!watched && (await this.#s.store.getCount(sessionId)) === undefined) return null;
     return this.refresh(sessionId);
+  }
+
+  /**
+   * A hook whose effect is known, applied without a read: an operator's message raises the
+   * cached count by one (published to every stream), the visitor's own leaves it as it is. Not
+   * when no count is cached, a hook's re-read is pending or in flight (the base is not known), or
+   * the store cannot derive: `undefined` then, and the hook is a read as before.
+   */
+  async #derive(sessionId: string, effect: 'raise' | 'none'): Promise<ReadOutcome | undefined> {
+    const { store, now } = this.#s;
+    if (!store.deriveCount || this.#inflight.has(sessionId) || this.#queued.has(sessionId)) {
+      return undefined;
+    }
+    if (effect === 'none') {
+      const { cached, changedAt } = await this.#look(sessionId);
+      if (cached?.count == null || cached.removed || isStale(cached, changedAt, true)) return;
+      return fromCache(cached, false);
+    }
+    const entry = await store.deriveCount(sessionId, 1, now(), this.#s.retainMs);
+    if (!entry) return undefined;
+    this.derived.applied++;
+    this.#s.failures.forget(sessionId);
+    await store.publish({ sessionId, entry });
+    this.#verifyLater(sessionId);
+    return fromCache(entry, false);
+  }
+
+  /**
+   * A derived count is checked by one read `derivedCheckMs` later (past Crisp's cache of the
+   * count before the message), from the `safety` share: only when its paced allowance has room,
+   * so the check never takes a call another read needs. Any read that lands on a derived count
+   * (this one, a safety refresh, another hook's) counts as its verification.
+   */
+  #verifyLater(sessionId: string): void {
+    if (this.#closed || this.#rechecks.has(sessionId)) return;
+    const timer = setTimeout(() => {
+      this.#rechecks.delete(sessionId);
+      if (this.#closed || this.#inflight.has(sessionId)) return;
+      this.#readShared(sessionId, 'verify').catch(() => undefined);
+    }, derivedCheckMs);
+    this.#rechecks.set(sessionId, timer);
   }
 
   /**
@@ -237,13 +291,16 @@ export class CountReader {
       const { cached, changedAt, fresh } = await this.#look(sessionId);
       // Another instance may have read it between our cache check and the lease.
       if (mode === 'read' && fresh) return fromCache(cached!, false);
+      // A check of a derived count that a read (or another hook's word) already replaced.
+      if (mode === 'verify' && !cached?.derived) return fromCache(cached ?? gone, false);
       const remembered = this.#s.failures.recall(sessionId);
       if (remembered) return await refuse(cached, remembered);
       const admission = await this.#s.gate.admit();
       if (admission.kind === 'paused') return await refuse(cached, admission.failure);
       let result: CallResult = 'skipped';
       try {
-        const share = mode === 'read' ? shareOf(cached, changedAt) : 'hooks';
+        const share =
+          mode === 'read' ? shareOf(cached, changedAt) : mode === 'verify' ? 'safety' : 'hooks';
         const retryAfterMs = await this.#s.budget.take(share);
         if (retryAfterMs > 0) {
           if (cached) return fromCache(cached, isStale(cached, changedAt, this.#s.webhooks));
@@ -322,6 +379,21 @@ export class CountReader {
     readAt: number,
   ): Promise<CachedCount> {
     const at = this.#s.now();
+    // A read that started after the hook's word, with no later hook's mark, checks it.
+    if (
+      cached?.derived &&
+      cached.count !== null &&
+      readAt >= cached.readAt &&
+      ((await this.#s.store.getChanged(sessionId)) ?? 0) <= cached.readAt
+    ) {
+      this.derived.verified++;
+      if (count !== cached.count) {
+        this.derived.wrong++;
+        this.#s.log(
+          `crisp-unread relay: a count derived from a web hook was ${cached.count}, Crisp says ${count ?? 'no session'}`,
+        );
+      }
+    }
     const entry: CachedCount = {
       count,
       // When the call started: a web hook that came in during the call may name a later change.
@@ -331,7 +403,7 @@ export class CountReader {
           ? cached.changedAt
           : Math.max(at, (cached?.changedAt ?? 0) + 1),
     };
-    await this.#s.store.setCount(sessionId, entry, retainMs);
+    await this.#s.store.setCount(sessionId, entry, this.#s.retainMs);
     await this.#s.store.publish({ sessionId, entry });
     return entry;
   }
@@ -387,8 +459,19 @@ export class CountReader {
   }
 }
 
-/** `read`: a client's; `refresh`: a web hook's; `recheck`: the one more after a cache HIT. */
-type ReadMode = 'read' | 'refresh' | 'recheck';
+/**
+ * `read`: a client's; `refresh`: a web hook's; `recheck`: the one more after a cache HIT;
+ * `verify`: the check of a derived count.
+ */
+type ReadMode = 'read' | 'refresh' | 'recheck' | 'verify';
+
+/** What a web hook's event does to `unread.visitor`: `raise` by one, `none`, or `unknown`. */
+export type HookEffect = 'raise' | 'none' | 'unknown';
+
+/** How long after a derived count its check may read Crisp. */
+const derivedCheckMs = 10_000;
+
+const gone: CachedCount = { count: null, readAt: 0, changedAt: 0 };
 
 function fromCache(entry: CachedCount, stale: boolean): ReadOutcome {
   if (entry.count === null) return { kind: 'gone' };

@@ -3,11 +3,11 @@ import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { bloomStatusNotes } from './bloomStatus';
-import { Budget } from './budget';
+import { Budget, dayMs } from './budget';
 import { burstWindow, ClientLimit } from './clientLimits';
 import { CountReader, type ReadOutcome } from './countReader';
 import { economySettings } from './economySettings';
-import { eventStream } from './eventStream';
+import { eventStream, type FirstCount } from './eventStream';
 import { FailureMemory } from './failureMemory';
 import { type FirstReadRefusal, FirstReads } from './firstReads';
 import { HookHealth } from './hookHealth';
@@ -116,7 +116,10 @@ function resolveOptions(options: UnreadRelayOptions) {
     basePath: '',
     trustProxy: false as boolean | number,
     maxStreamsPerClient: 20,
-    maxStreams: 5000,
+    maxStreams: 25_000,
+    retainMs: 90 * dayMs,
+    deriveFromHooks: true,
+    firstReadWaitMs: 2000,
     heartbeatMs: 15_000,
     sseRetryMs: 3000,
     timeoutMs: 10_000,
@@ -134,6 +137,9 @@ function resolveOptions(options: UnreadRelayOptions) {
   positive('sseRetryMs', settings.sseRetryMs, true);
   positive('timeoutMs', settings.timeoutMs);
   positive('rateLimitedPauseMs', settings.rateLimitedPauseMs);
+  positive('retainMs', settings.retainMs);
+  if (typeof settings.deriveFromHooks !== 'boolean') fail('`deriveFromHooks` must be a boolean.');
+  positive('firstReadWaitMs', settings.firstReadWaitMs);
   if (
     settings.webhookSecret !== undefined &&
     (typeof settings.webhookSecret !== 'string' || settings.webhookSecret === '')
@@ -240,6 +246,21 @@ function streamRefused(refusal: StreamRefusal): Response {
         {},
         retryAfter(streamRetryMs),
       );
+}
+
+/** What `promise` brings within `waitMs`, or `'late'` (it goes on). */
+async function within<T>(promise: Promise<T>, waitMs: number): Promise<T | 'late'> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), waitMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The answer for a read that brought no count. */
@@ -350,7 +371,7 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     sink(safe);
   };
   const store: RelayStore = s.store ?? memoryStore({ now: s.now });
-  store.attach?.({ websiteId, log, now: s.now });
+  store.attach?.({ websiteId, log, now: s.now, retainMs: s.retainMs });
   // A flag, not an AbortController: Workers refuse `new AbortController()` at global scope, where
   // a module builds its relay.
   let closing = false;
@@ -369,6 +390,7 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     }),
     failures: new FailureMemory(s.failureMemoryMs, s.now),
     maxAgeMs: s.maxAgeMs,
+    retainMs: s.retainMs,
     timeoutMs: s.timeoutMs,
     now: s.now,
     log,
@@ -435,9 +457,10 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     }
     return json(200, {
       ...health,
-      budget: await budget.report(),
+      budget: await budget.report({ wait: false }),
       upstream: upstream.report(),
       hooks: s.webhooks ? hookHealth.report() : null,
+      derived: s.webhooks ? { ...reader.derived } : null,
     });
   });
 
@@ -450,13 +473,16 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
 
   /**
    * What both session routes start with: the rate limit, the id check, `before` (the stream
-   * slot), the first-read limit and a read.
+   * slot), the first-read limit and a read: answered by the cache `now`, or read from Crisp
+   * `later` (a cold session).
    */
   const readSession = async (
     c: Context<RelayEnv>,
     before: () => Response | null = () => null,
   ): Promise<
-    Response | { sessionId: string; outcome: Extract<ReadOutcome, { kind: 'count' }> }
+    | Response
+    | { sessionId: string; now: ReadOutcome }
+    | { sessionId: string; later: Promise<ReadOutcome> }
   > => {
     const refused = await limited(c);
     if (refused) return refused;
@@ -466,24 +492,47 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     if (refusedSlot) return refusedSlot;
     const admitted = await firstReads.admit(client(c), sessionId);
     if ('refused' in admitted) return firstReadRefused(admitted);
-    let outcome: ReadOutcome | undefined;
-    try {
-      outcome = await reader.read(sessionId);
-    } finally {
+    // A strike is kept for a session Crisp does not know, given back for any other outcome.
+    const done = (outcome?: ReadOutcome) =>
       admitted.done(outcome?.kind === 'count' || outcome?.kind === 'gone' ? outcome.kind : 'other');
+    let started: Awaited<ReturnType<typeof reader.start>>;
+    try {
+      started = await reader.start(sessionId);
+    } catch (error) {
+      done();
+      throw error;
     }
-    return outcome.kind === 'count' ? { sessionId, outcome } : outcomeError(outcome);
+    if ('now' in started) {
+      done(started.now);
+      return { sessionId, now: started.now };
+    }
+    // The first read's admission lasts as long as the read, however long the client waits.
+    started.later.then(done, () => done());
+    return { sessionId, later: started.later };
   };
 
-  routes.get('/sessions/:sessionId/unread', async (c) => {
-    const read = await readSession(c);
-    if (read instanceof Response) return read;
-    const { outcome } = read;
-    return json(200, {
+  const countBody = (outcome: Extract<ReadOutcome, { kind: 'count' }>) =>
+    json(200, {
       count: outcome.entry.count,
       updatedAt: outcome.entry.readAt,
       stale: outcome.stale,
     });
+
+  routes.get('/sessions/:sessionId/unread', async (c) => {
+    const read = await readSession(c);
+    if (read instanceof Response) return read;
+    const outcome = 'now' in read ? read.now : await within(read.later, s.firstReadWaitMs);
+    if (outcome === 'late') {
+      // The read goes on: a retry joins it, or finds its count cached.
+      return errorBody(
+        503,
+        'upstream-unavailable',
+        'Crisp is slow to answer the first read of this session; it goes on.',
+        { upstream: 'timeout' },
+        retryAfter(s.firstReadWaitMs),
+      );
+    }
+    return outcome.kind === 'count' ? countBody(outcome) : outcomeError(outcome);
   });
 
   routes.get('/sessions/:sessionId/unread/stream', async (c) => {
@@ -505,11 +554,23 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
       release?.();
       return read;
     }
-    const { sessionId, outcome } = read;
+    const { sessionId } = read;
+    // Known at once (cached, or a failure remembered): a refusal is an HTTP answer as before.
+    if ('now' in read && read.now.kind !== 'count') {
+      release?.();
+      return outcomeError(read.now);
+    }
+    const first = ('now' in read ? Promise.resolve(read.now) : read.later).then(
+      (outcome): FirstCount =>
+        outcome.kind === 'count'
+          ? { entry: outcome.entry, stale: outcome.stale }
+          : outcome.kind === 'gone'
+            ? 'gone'
+            : 'failed',
+    );
     const lastEventId = c.req.header('last-event-id') ?? null;
     return eventStream(c, {
-      first: outcome.entry,
-      stale: outcome.stale,
+      first,
       lastEventId: lastEventId && lastEventId.length <= 32 ? lastEventId : null,
       retryMs: s.sseRetryMs,
       heartbeatMs: s.heartbeatMs,
@@ -546,8 +607,9 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     failedSignatures: s.failedSignatureLimit
       ? new ClientLimit('hooks', burstWindow(s.failedSignatureLimit), shared)
       : null,
-    hook: async (sessionId) => {
-      const outcome = await reader.hook(sessionId, watchers.has(sessionId));
+    hook: async (sessionId, effect) => {
+      const known = s.deriveFromHooks ? effect : 'unknown';
+      const outcome = await reader.hook(sessionId, watchers.has(sessionId), known);
       // Nobody watches or caches it: marked changed, read on the next demand.
       if (outcome === null) return { count: null, deferred: true };
       return { count: outcome.kind === 'count' && !outcome.stale ? outcome.entry.count : null };

@@ -2,9 +2,15 @@ import type { Context } from 'hono';
 import { type SSEMessage, streamSSE } from 'hono/streaming';
 import type { CachedCount } from './types';
 
+/** A stream's first count: read, or why there is none (`failed`: the stream ends, re-opened). */
+export type FirstCount =
+  | { entry: CachedCount & { count: number }; stale: boolean }
+  | 'gone'
+  | 'failed';
+
 export interface EventStreamOptions {
-  first: CachedCount & { count: number };
-  stale: boolean;
+  /** The first count, when read: the stream opens (headers, `retry:`) without waiting for it. */
+  first: Promise<FirstCount>;
   /** The client's `Last-Event-ID`, or `null`. */
   lastEventId: string | null;
   retryMs: number;
@@ -40,9 +46,10 @@ function countEvent(
 }
 
 /**
- * A Server-Sent Events response of one session's count (hono's `streamSSE`): a `count` event at
- * once (an `unchanged` one when the client's `Last-Event-ID` already names it, so a resumed client
- * knows its count is current without a duplicate `count`), then one per change, with heartbeat
+ * A Server-Sent Events response of one session's count (hono's `streamSSE`): headers and `retry:`
+ * at once, a `count` event as soon as the first count is read (an `unchanged` one when the
+ * client's `Last-Event-ID` already names it, so a resumed client knows its count is current
+ * without a duplicate `count`), then one per change, with heartbeat
  * comments. A change that lands while the watch starts is read back once it has started; a failed
  * re-read makes the count on show `stale`. Every timer and subscription ends when the client
  * leaves or the relay closes.
@@ -52,7 +59,7 @@ export function eventStream(c: Context, options: EventStreamOptions): Response {
     c,
     (stream) =>
       new Promise<void>((ended) => {
-        let lastId = options.first.changedAt;
+        let lastId = 0;
         // A stale first count is sent again once read afresh, even unchanged, so the client knows.
         let sentStale = false;
         let closed = false;
@@ -90,11 +97,8 @@ export function eventStream(c: Context, options: EventStreamOptions): Response {
         stream.onAbort(close);
 
         write(`retry: ${options.retryMs}\n\n`);
-        const resumed = options.lastEventId === String(options.first.changedAt);
-        send(countEvent(options.first, options.stale, resumed ? 'unchanged' : 'count'));
-        sentStale = options.stale;
-        let shown = options.first;
         heartbeat = setInterval(() => write(': ping\n\n'), options.heartbeatMs);
+        let shown: CachedCount & { count: number };
         const receive = (entry: CachedCount | 'failed') => {
           if (closed) return;
           if (entry === 'failed') {
@@ -113,23 +117,41 @@ export function eventStream(c: Context, options: EventStreamOptions): Response {
           shown = entry as CachedCount & { count: number };
           send(countEvent(shown, false));
         };
-        options.watch(receive).then(
-          (stop) => {
-            if (closed) return stop();
-            unwatch = stop;
-            // A change published between the first read and the watch went to no listener. Only a
-            // later read counts: the entry may still be the outdated one the first event showed.
-            options.latest().then(
-              (entry) => {
-                const newer =
-                  entry === 'failed' ||
-                  entry.count === null ||
-                  entry.changedAt > lastId ||
-                  entry.readAt > options.first.readAt;
-                if (newer) receive(entry);
-              },
-              () => undefined,
-            );
+        const begin = (first: CachedCount & { count: number }, stale: boolean) => {
+          lastId = first.changedAt;
+          const resumed = options.lastEventId === String(first.changedAt);
+          send(countEvent(first, stale, resumed ? 'unchanged' : 'count'));
+          sentStale = stale;
+          shown = first;
+          options.watch(receive).then(
+            (stop) => {
+              if (closed) return stop();
+              unwatch = stop;
+              // A change published between the first read and the watch went to no listener. Only
+              // a later read counts: the entry may still be the outdated one the first event showed.
+              options.latest().then(
+                (entry) => {
+                  const newer =
+                    entry === 'failed' ||
+                    entry.count === null ||
+                    entry.changedAt > lastId ||
+                    entry.readAt > first.readAt;
+                  if (newer) receive(entry);
+                },
+                () => undefined,
+              );
+            },
+            () => close(),
+          );
+        };
+        options.first.then(
+          (first) => {
+            if (closed) return;
+            if (first === 'gone') receive({ count: null, readAt: 0, changedAt: 0 });
+            // No count to show: the stream ends, and the client's re-opening gets the HTTP answer
+            // (the failure remembered, the budget's Retry-After).
+            else if (first === 'failed') close();
+            else begin(first.entry, first.stale);
           },
           () => close(),
         );

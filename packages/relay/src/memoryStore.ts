@@ -74,6 +74,18 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
     async getChanged(sessionId) {
       return marks.get(sessionId);
     },
+    async deriveCount(sessionId, delta, at, retainMs) {
+      // No await between the look and the write: atomic within this process.
+      const cached = counts.get(sessionId);
+      const mark = marks.get(sessionId) ?? 0;
+      if (!cached || cached.count === null || cached.removed || mark > cached.readAt) {
+        return undefined;
+      }
+      const entry = deriveEntry(cached, delta, at);
+      counts.set(sessionId, entry, retainMs);
+      marks.set(sessionId, Math.max(mark, entry.readAt), retainMs);
+      return entry;
+    },
     async getPausedUntil() {
       return pausedUntil;
     },
@@ -108,6 +120,20 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
       leases.clear();
       listeners.clear();
     },
+  };
+}
+
+/**
+ * A cached count raised by a web hook's word: `readAt` (and the session's mark) become the hook's
+ * time, so a read that started before it is known to be outdated; `changedAt` moves on.
+ */
+export function deriveEntry(cached: CachedCount, delta: number, at: number): CachedCount {
+  const readAt = Math.max(at, cached.readAt);
+  return {
+    count: Math.max(0, (cached.count ?? 0) + delta),
+    readAt,
+    changedAt: Math.max(readAt, cached.changedAt + 1),
+    derived: true,
   };
 }
 

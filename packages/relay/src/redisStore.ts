@@ -110,8 +110,27 @@ if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1], 'PX', AR
 return 1
 `;
 
+// A web hook's word on a cached count, in one step across instances (see `deriveEntry`).
+// KEYS: the count, the session's mark; ARGV: delta, at, retain ms. Returns the new entry's JSON.
+const deriveScript = `
+local text = redis.call('GET', KEYS[1])
+if not text then return false end
+local ok, entry = pcall(cjson.decode, text)
+if not ok or type(entry) ~= 'table' or type(entry.count) ~= 'number' or entry.removed then
+  return false
+end
+local mark = tonumber(redis.call('GET', KEYS[2]) or '0')
+if mark > entry.readAt then return false end
+local readAt = math.max(tonumber(ARGV[2]), entry.readAt)
+local count = math.max(0, entry.count + tonumber(ARGV[1]))
+local changedAt = math.max(readAt, entry.changedAt + 1)
+local out = string.format('{"count":%d,"readAt":%d,"changedAt":%d,"derived":true}', count, readAt, changedAt)
+redis.call('SET', KEYS[1], out, 'PX', ARGV[3])
+if readAt > mark then redis.call('SET', KEYS[2], readAt, 'PX', ARGV[3]) end
+return out
+`;
+
 const budgetKeepMs = 2 * 86_400_000;
-const remoteRetainMs = 86_400_000;
 
 const misconfigured = (message: string): never =>
   coreMisconfigured(message, 'crisp-unread relay: redisStore');
@@ -128,6 +147,17 @@ function isEntry(value: unknown): value is CachedCount {
     typeof readAt === 'number' &&
     typeof changedAt === 'number'
   );
+}
+
+/** A count as Redis holds it. */
+function encode(entry: CachedCount): string {
+  return JSON.stringify({
+    count: entry.count,
+    readAt: entry.readAt,
+    changedAt: entry.changedAt,
+    ...(entry.removed ? { removed: true } : {}),
+    ...(entry.derived ? { derived: true } : {}),
+  });
 }
 
 function isFailure(value: unknown): value is UpstreamFailure {
@@ -151,8 +181,8 @@ function readMessage(value: unknown): RelayMessage | null {
 
 /**
  * A `RelayStore` in Redis, shared by every relay instance that uses the same Redis and website:
- * cached counts (kept a week, so a restart reads nothing again), web hook marks, the single-flight
- * lease of each session (`SET NX PX`), the daily budget as one counter per UTC day and share (a
+ * cached counts (kept `retainMs`, so a restart reads nothing again), web hook marks, the
+ * single-flight lease of each session (`SET NX PX`), the daily budget as one counter per UTC day and share (a
  * Lua script, so concurrent instances never pass the limit), and one pub/sub channel per website
  * that carries fresh counts to every instance's streams.
  *
@@ -194,10 +224,18 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
   const local = memoryStore({ now, maxEntries: options.maxLocalEntries ?? 100_000 });
   const instance = randomId();
   const owned = new Map<string, { token: string; inRedis: boolean; expiresAt: number }>();
-  const budgets = new Map<string, { seen: number; pending: number }>();
+  const budgets = new Map<
+    string,
+    { seen: number; pending: number; reading?: Promise<void> | undefined }
+  >();
   let pausedUntil: number | undefined;
   let websiteId = options.websiteId?.toLowerCase();
   let log: (line: string) => void = () => {};
+  // The relay's `retainMs` (told by `attach`): copies from other instances and counts written
+  // back after an outage are kept as long as the relay's own.
+  let retainMs = 90 * 86_400_000;
+  /** Counts this instance served from memory while Redis lacked them: written back when it can. */
+  const unsaved = new Set<string>();
   let closed = false;
   // A command timed out or failed: no command is sent until a background PING answers.
   let suspended = false;
@@ -295,7 +333,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
         if (client.status === 'ready') {
           await withDeadline(() => client.ping());
           suspended = false;
-          flushBudgets().catch(() => undefined);
+          restore().catch(() => undefined);
         }
       } catch {
         // Still hanging or failing: the next PING decides.
@@ -345,7 +383,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     if (!message) return;
     // Keeps this instance's memory warm, for when Redis goes away.
     if ('entry' in message) {
-      local.setCount(message.sessionId, message.entry, remoteRetainMs).catch(() => undefined);
+      local.setCount(message.sessionId, message.entry, retainMs).catch(() => undefined);
     }
     deliver(message);
   };
@@ -376,7 +414,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     clearTimeout(probe);
     probe = undefined;
     report();
-    flushBudgets().catch(() => undefined);
+    restore().catch(() => undefined);
   };
   const onClientClose = () => {
     starting = false;
@@ -427,11 +465,22 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     return budget;
   };
 
+  /**
+   * Brings back what Redis lost or missed while it was away: this instance's view of each budget
+   * counter (a Redis restarted without persistence lost it, spent meanwhile or not) plus what it
+   * counted meanwhile, and the counts it served from memory.
+   */
+  async function restore(): Promise<void> {
+    await flushBudgets();
+    await writeBack();
+  }
+
   /** Adds what this instance counted while Redis was away to the shared counters (limit 0). */
   async function flushBudgets(): Promise<void> {
     for (const [counter, budget] of budgets) {
       const pending = budget.pending;
-      if (pending === 0) continue;
+      // `floor` = what this instance saw: a counter Redis lost comes back even with nothing pending.
+      if (pending === 0 && budget.seen === 0) continue;
       const key = `${namespace()}budget:${counter}`;
       const result = await attempt(() =>
         client.eval(takeBudgetScript, 1, key, 0, budget.seen, pending, budgetKeepMs),
@@ -441,6 +490,27 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
       budget.seen = Math.max(budget.seen, Number(result[1]) || 0);
     }
   }
+
+  /** Writes the counts served from memory back to Redis (`NX`: never over a newer one). */
+  async function writeBack(): Promise<void> {
+    for (const sessionId of [...unsaved]) {
+      const entry = await local.getCount(sessionId);
+      if (entry === undefined) {
+        unsaved.delete(sessionId);
+        continue;
+      }
+      const key = `${namespace()}count:${sessionId}`;
+      const done = await attempt(() => client.set(key, encode(entry), 'PX', retainMs, 'NX'));
+      if (done === DOWN) return;
+      unsaved.delete(sessionId);
+    }
+  }
+
+  /** Remembers a count Redis does not hold, bounded like the memory it comes from. */
+  const keepUnsaved = (sessionId: string) => {
+    if (unsaved.size >= (options.maxLocalEntries ?? 100_000)) return;
+    unsaved.add(sessionId);
+  };
 
   const sweepOwned = () => {
     if (owned.size < 1000) return;
@@ -456,6 +526,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
       }
       websiteId = id;
       log = context.log;
+      if (typeof context.retainMs === 'number' && context.retainMs > 0) retainMs = context.retainMs;
       if (options.now === undefined && context.now) clock = context.now;
       start();
     },
@@ -483,20 +554,46 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
           // A value we did not write: ignored.
         }
       }
-      // Redis is down, or lost the key (restarted without persistence): this instance's copy.
-      return local.getCount(sessionId);
+      // Redis is down, or lost the key (restarted without persistence): this instance's copy,
+      // written back at once when Redis answered, else when it returns.
+      const mine = await local.getCount(sessionId);
+      if (mine === undefined) return undefined;
+      if (text === null) {
+        const write = () => client.set(key, encode(mine), 'PX', retainMs, 'NX');
+        if ((await attempt(write)) === DOWN) keepUnsaved(sessionId);
+      } else keepUnsaved(sessionId);
+      return mine;
     },
 
-    async setCount(sessionId, entry, retainMs) {
-      await local.setCount(sessionId, entry, retainMs);
-      const value = JSON.stringify({
-        count: entry.count,
-        readAt: entry.readAt,
-        changedAt: entry.changedAt,
-        ...(entry.removed ? { removed: true } : {}),
-      });
+    async setCount(sessionId, entry, keepMs) {
+      await local.setCount(sessionId, entry, keepMs);
       const key = `${namespace()}count:${sessionId}`;
-      await attempt(() => client.set(key, value, 'PX', Math.max(1, Math.ceil(retainMs))));
+      const ms = Math.max(1, Math.ceil(keepMs));
+      const done = await attempt(() => client.set(key, encode(entry), 'PX', ms));
+      if (done === DOWN) keepUnsaved(sessionId);
+      else unsaved.delete(sessionId);
+    },
+
+    async deriveCount(sessionId, delta, at, keepMs) {
+      const keys = [`${namespace()}count:${sessionId}`, `${namespace()}changed:${sessionId}`];
+      const ms = Math.max(1, Math.ceil(keepMs));
+      const text = await attempt(() => client.eval(deriveScript, 2, ...keys, delta, at, ms));
+      if (text === DOWN) {
+        const entry = await local.deriveCount?.(sessionId, delta, at, keepMs);
+        if (entry) keepUnsaved(sessionId);
+        return entry;
+      }
+      if (typeof text !== 'string') return undefined;
+      let entry: unknown;
+      try {
+        entry = JSON.parse(text);
+      } catch {
+        return undefined;
+      }
+      if (!isEntry(entry)) return undefined;
+      await local.setCount(sessionId, entry, keepMs);
+      await local.markChanged(sessionId, entry.readAt, keepMs);
+      return entry;
     },
 
     async acquire(key, leaseMs) {
@@ -543,13 +640,17 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
       return true;
     },
 
-    async budgetUsed(counter) {
+    async budgetUsed(counter, { wait = true } = {}) {
       const budget = budgetOf(counter);
       const key = `${namespace()}budget:${counter}`;
-      // `/healthz` reports it: never waits for the start.
-      const text = await attempt(() => client.get(key), false);
-      const stored = typeof text === 'string' ? Number(text) || 0 : 0;
-      return Math.max(stored, budget.seen) + budget.pending;
+      budget.reading ??= attempt(() => client.get(key), false).then((text) => {
+        if (typeof text === 'string') budget.seen = Math.max(budget.seen, Number(text) || 0);
+        budget.reading = undefined;
+      });
+      const reading = budget.reading;
+      // `/healthz` never waits on Redis: the figure last read, this read landing for the next.
+      if (wait) await reading;
+      return budget.seen + budget.pending;
     },
 
     async markChanged(sessionId, at, retainMs) {

@@ -16,6 +16,11 @@ export interface CachedCount {
    * so, whatever its age, until a later web hook names the session again.
    */
   readonly removed?: true | undefined;
+  /**
+   * The count was derived from a signed web hook (an operator's message raised it by one), not
+   * read from Crisp; a later read verifies it.
+   */
+  readonly derived?: true | undefined;
 }
 
 /** What a store carries between relay instances about one session. */
@@ -63,8 +68,11 @@ export interface RelayStore {
    * `YYYY-MM-DD:<share>` (e.g. `2026-01-15:hooks`); counters of earlier days may be forgotten.
    */
   takeBudget(counter: string, limit: number): Promise<boolean>;
-  /** How many upstream calls were counted against `counter`. */
-  budgetUsed(counter: string): Promise<number>;
+  /**
+   * How many upstream calls were counted against `counter`. With `wait: false` (`/healthz`) a
+   * shared store answers what it last knew at once rather than wait on its server.
+   */
+  budgetUsed(counter: string, options?: { wait?: boolean }): Promise<number>;
   /**
    * Records that a web hook said the session's conversation changed at `at` (epoch ms); the store
    * may forget it after `retainMs`. A count read before `at` is outdated.
@@ -72,6 +80,18 @@ export interface RelayStore {
   markChanged(sessionId: string, at: number, retainMs: number): Promise<void>;
   /** When a web hook last said the session changed (epoch ms), or `undefined`. */
   getChanged(sessionId: string): Promise<number | undefined>;
+  /**
+   * Adds `delta` to a session's cached count in one atomic step, when a count is cached, the
+   * session is not removed and no web hook mark is later than its read: the new entry (`readAt`
+   * and the mark become `at`, `derived: true`), or `undefined` when nothing could be derived.
+   * Optional: a store without it makes every hook a read.
+   */
+  deriveCount?(
+    sessionId: string,
+    delta: number,
+    at: number,
+    retainMs: number,
+  ): Promise<CachedCount | undefined>;
   /** Until when (epoch ms) Crisp asked not to be called (Retry-After), or `undefined`. */
   getPausedUntil(): Promise<number | undefined>;
   /** Records Crisp's Retry-After. */
@@ -156,6 +176,8 @@ export interface RelayStoreContext {
   readonly log: (line: string) => void;
   /** The relay's clock (its `now` option), for a store that was not given one. */
   readonly now?: (() => number) | undefined;
+  /** How long the relay keeps a count (its `retainMs` option). */
+  readonly retainMs?: number | undefined;
 }
 
 /** A store's health: `ok`, or degraded with secret-free details (e.g. `{ redis: 'unreachable' }`). */
@@ -261,6 +283,25 @@ export interface UnreadRelayOptions {
    * call per hook). `false` for never. Defaults to `2000`.
    */
   cacheHitRereadMs?: number | false | undefined;
+  /**
+   * Take a signed web hook at its word where its effect is known, with no read: an operator's
+   * message (`message:received`) raises a cached count by one, the visitor's own (`message:send`)
+   * leaves it. Derived counts are verified by paced reads; `/healthz`'s `derived` says how many
+   * were found wrong. `false` makes every hook a read. Defaults to `true`.
+   */
+  deriveFromHooks?: boolean | undefined;
+  /**
+   * How long a count (and a web hook's mark) is kept after it was last written, in the store's
+   * memory or Redis (the same TTL): a returning visitor's count costs no call while it is kept.
+   * Defaults to `7776000000` (90 days).
+   */
+  retainMs?: number | undefined;
+  /**
+   * How long `GET /sessions/{id}/unread` waits for the first read of a session the relay holds
+   * no count for; past it the answer is 503 `upstream-unavailable` with `Retry-After` while the
+   * read goes on (a stream opens at once whatever). Defaults to `2000`.
+   */
+  firstReadWaitMs?: number | undefined;
   /** The largest web hook body accepted, in bytes. Defaults to `65536`. */
   maxWebhookBytes?: number | undefined;
   /**
@@ -302,7 +343,8 @@ export interface UnreadRelayOptions {
   maxStreamsPerClient?: number | undefined;
   /**
    * SSE streams the relay holds open at once, all clients together (each is a socket and a file
-   * descriptor); past it 503 `too-many-streams` with `Retry-After`. Defaults to `5000`.
+   * descriptor); past it 503 `too-many-streams` with `Retry-After`. Defaults to `25000`, above
+   * the ~10,000 pages open at the peak of a 100,000-visitor day (mind `ulimit -n`).
    */
   maxStreams?: number | undefined;
   /**

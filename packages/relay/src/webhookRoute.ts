@@ -2,6 +2,7 @@ import { normalizeSessionId } from '@crisp-unread/core';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ClientLimit } from './clientLimits';
+import type { HookEffect } from './countReader';
 import type { HookHealth } from './hookHealth';
 import { hookTimeMs } from './hookTimestamp';
 import type { RelayEnv } from './requestClient';
@@ -49,7 +50,7 @@ export interface WebhookRouteSettings {
    * Tells the economy a session's conversation changed: its fresh count, `null` when it could not
    * be read afresh, or `deferred` when nobody watches or caches it (read on the next demand).
    */
-  hook(sessionId: string): Promise<{ count: number | null; deferred?: true }>;
+  hook(sessionId: string, effect: HookEffect): Promise<{ count: number | null; deferred?: true }>;
   /** Tells the economy Crisp deleted a session's conversation (`session:removed`). */
   removed(sessionId: string): Promise<void>;
 }
@@ -199,7 +200,7 @@ export function mountWebhookRoute(routes: Hono<RelayEnv>, s: WebhookRouteSetting
         await s.removed(sessionId);
         return json(200, { ok: true, removed: true });
       }
-      return json(200, { ok: true, ...(await s.hook(sessionId)) });
+      return json(200, { ok: true, ...(await s.hook(sessionId, hookEffect(hook))) });
     },
   );
 }
@@ -258,14 +259,38 @@ export function shallowJson(bytes: Uint8Array, maxDepth: number): boolean {
   return true;
 }
 
+interface Hook {
+  websiteId: string;
+  event: string;
+  sessionId: unknown;
+  /** `data.from` and `data.type` of a message event, when given. */
+  from: unknown;
+  type: unknown;
+}
+
 /** The fields of a Crisp web hook the relay needs, or `null`. */
-function readHook(body: unknown): { websiteId: string; event: string; sessionId: unknown } | null {
+function readHook(body: unknown): Hook | null {
   if (typeof body !== 'object' || body === null) return null;
   const { website_id, event, data } = body as Record<string, unknown>;
   if (typeof website_id !== 'string' || typeof event !== 'string') return null;
-  const sessionId =
-    typeof data === 'object' && data !== null
-      ? (data as Record<string, unknown>).session_id
-      : undefined;
-  return { websiteId: website_id.toLowerCase(), event, sessionId };
+  const fields = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
+  return {
+    websiteId: website_id.toLowerCase(),
+    event,
+    sessionId: fields.session_id,
+    from: fields.from,
+    type: fields.type,
+  };
+}
+
+/**
+ * What a hook's event does to `unread.visitor` (crisp-api.md): an operator's message raises it by
+ * one, the visitor's own message leaves it. Anything else (acknowledgements, edits, removals, a
+ * private note, a message whose sender is not the one its event implies) is learnt by a read.
+ */
+export function hookEffect(hook: Pick<Hook, 'event' | 'from' | 'type'>): HookEffect {
+  if (hook.type === 'note') return 'unknown';
+  if (hook.event === 'message:received' && (hook.from ?? 'operator') === 'operator') return 'raise';
+  if (hook.event === 'message:send' && (hook.from ?? 'user') === 'user') return 'none';
+  return 'unknown';
 }

@@ -217,13 +217,14 @@ export class WebhookingState extends CrispState {
 
   override operatorSends(websiteId: string, sessionId: string, count = 1): number {
     const unread = super.operatorSends(websiteId, sessionId, count);
-    this.#sender.send(websiteId, sessionId, 'message:received');
+    // One hook per message, as Crisp sends them.
+    for (let i = 0; i < count; i++) this.#sender.send(websiteId, sessionId, 'message:received');
     return unread;
   }
 
   override visitorSends(websiteId: string, sessionId: string, count = 1): number {
     const unread = super.visitorSends(websiteId, sessionId, count);
-    this.#sender.send(websiteId, sessionId, 'message:send');
+    for (let i = 0; i < count; i++) this.#sender.send(websiteId, sessionId, 'message:send');
     return unread;
   }
 

@@ -231,7 +231,10 @@ describe('maxStreamsPerClient and maxStreams', () => {
 
   it('gives the slot back when the read before the stream fails', async () => {
     h = await startHarness({ maxStreamsPerClient: 1 });
-    expect((await h.get(streamPath(randomSession()))).status).toBe(404);
+    // A never-read session: the stream opens at once, says `gone` when Crisp answers 404, and ends.
+    const cold = sseReader(await h.get(streamPath(randomSession())));
+    await waitFor(() => cold.done);
+    expect(cold.blocks.some((block) => block.includes('event: gone'))).toBe(true);
     const sse = sseReader(await h.get(streamPath(h.sessionId)));
     await waitFor(() => sse.counts().length === 1);
     await sse.cancel();

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, sseReader, startHarness, waitFor, webhookSecret } from './harness';
 
 // Every form Crisp may use where its docs are silent, played by the emulator: the relay must take
-// each, and say in /healthz which one it met. Each hook test runs under both timestamp units.
+// each, and say in /healthz which one it met. Hooks here are reads (`deriveFromHooks: false`):
+// these tests measure the read each kind of hook asks for. Each hook test runs under both timestamp units.
 
 const webhookToken = 'a3f1c9e07b6d4e2f9a8c1b0d2e3f4a5b';
 let h: Harness | undefined;
@@ -50,7 +51,7 @@ async function openStream(harness: Harness, sessionId = harness.sessionId) {
 
 describe.each(['s', 'ms'] as const)('web hooks with timestamps in %s', (unit) => {
   it('a signed hook pushes the new count to an open stream in under 1 s', async () => {
-    h = await startHarness({ webhook: true });
+    h = await startHarness({ deriveFromHooks: false, webhook: true });
     h.emulator.setWebhook({ url: hookUrl(h), secret: webhookSecret, timestampUnit: unit });
     const stream = await openStream(h);
     const started = performance.now();
@@ -66,7 +67,12 @@ describe.each(['s', 'ms'] as const)('web hooks with timestamps in %s', (unit) =>
   });
 
   it('takes an unsigned Website Hook with its URL token (tier website); a wrong or missing token gets 401 and costs nothing', async () => {
-    h = await startHarness({ webhookToken, website: { tier: 'website' }, tier: 'website' });
+    h = await startHarness({
+      deriveFromHooks: false,
+      webhookToken,
+      website: { tier: 'website' },
+      tier: 'website',
+    });
     const harness = h;
     await h.get(unread(h.sessionId));
     h.emulator.setWebhook({ url: hookUrl(h, `?token=${webhookToken}`), timestampUnit: unit });
@@ -94,7 +100,7 @@ describe.each(['s', 'ms'] as const)('web hooks with timestamps in %s', (unit) =>
   });
 
   it('with both webhookSecret and webhookToken set, takes a signed hook or a tokened one', async () => {
-    h = await startHarness({ webhook: true, webhookToken });
+    h = await startHarness({ deriveFromHooks: false, webhook: true, webhookToken });
     await h.get(unread(h.sessionId));
     const deliver = async (target: { url: string; secret?: string }) => {
       h!.emulator.clearWebhookDeliveries();
@@ -111,7 +117,7 @@ describe.each(['s', 'ms'] as const)('web hooks with timestamps in %s', (unit) =>
   });
 
   it('takes a hook 30 min late once (1 call), its retry for 0 calls, and refuses one 2 h late', async () => {
-    h = await startHarness({ webhook: true });
+    h = await startHarness({ deriveFromHooks: false, webhook: true });
     await h.get(unread(h.sessionId));
     expect(h.upstream()).toBe(1);
     const late = (lateByMs: number) =>
@@ -194,7 +200,7 @@ describe('Crisp setup errors', () => {
 
 describe("Crisp's cache and deletions", () => {
   it('reads once more after a HIT that shows the old count: the new count within 5 s, 1 extra call', async () => {
-    h = await startHarness({ webhook: true }); // cacheHitRereadMs: its default, 2 s
+    h = await startHarness({ deriveFromHooks: false, webhook: true }); // cacheHitRereadMs: its default, 2 s
     const stream = await openStream(h);
     expect(h.upstream()).toBe(1);
     h.emulator.setCacheHits(1);
@@ -210,7 +216,7 @@ describe("Crisp's cache and deletions", () => {
   });
 
   it('a HIT on the extra read asks for nothing more', async () => {
-    h = await startHarness({ webhook: true, cacheHitRereadMs: 200 });
+    h = await startHarness({ deriveFromHooks: false, webhook: true, cacheHitRereadMs: 200 });
     const harness = h;
     await openStream(h);
     h.emulator.setCacheHits(2);
@@ -221,7 +227,7 @@ describe("Crisp's cache and deletions", () => {
   });
 
   it('cacheHitRereadMs: false reads nothing more after a HIT', async () => {
-    h = await startHarness({ webhook: true, cacheHitRereadMs: false });
+    h = await startHarness({ deriveFromHooks: false, webhook: true, cacheHitRereadMs: false });
     const harness = h;
     await openStream(h);
     h.emulator.setCacheHits(1);
@@ -251,7 +257,8 @@ describe("Crisp's cache and deletions", () => {
     const at = Date.now();
     const body = JSON.stringify({
       website_id: h.website.websiteId,
-      event: 'message:received',
+      // An event whose effect on the count only a read tells.
+      event: 'message:updated',
       data: { website_id: h.website.websiteId, session_id: h.sessionId },
       timestamp: at,
     });

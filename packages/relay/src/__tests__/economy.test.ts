@@ -259,7 +259,8 @@ describe('daily budget', () => {
 async function signedHook(harness: Harness, sessionId: string, timestamp: number) {
   const body = {
     website_id: harness.website.websiteId,
-    event: 'message:received',
+    // An event whose effect on the count only a read tells (an operator's message is derived).
+    event: 'message:updated',
     data: { website_id: harness.website.websiteId, session_id: sessionId },
     timestamp,
   };

@@ -43,7 +43,13 @@ async function postHook(
 
 describe('GET /metrics', () => {
   it('counts real traffic against the emulator by share, outcome and reason, and holds no secret', async () => {
-    h = await startHarness({ webhook: true, metrics: prometheusMetrics(), metricsToken });
+    // Every hook a read, so that the hooks share's calls show.
+    h = await startHarness({
+      webhook: true,
+      deriveFromHooks: false,
+      metrics: prometheusMetrics(),
+      metricsToken,
+    });
     const { emulator, website, sessionId } = h;
     const websiteId = website.websiteId;
     const failing = emulator.createSession(websiteId, { unread: 1 });

@@ -28,6 +28,8 @@ async function start() {
     safetyRefreshMs: freshMs,
     failureMemoryMs,
     webhook: true,
+    // Every hook a read: these tests follow the re-read a hook asks for.
+    deriveFromHooks: false,
   });
   h = harness;
   return { harness, clock };

@@ -31,7 +31,8 @@ describe('GET /sessions/{id}/unread/stream', () => {
     h.emulator.visitorSends(h.website.websiteId, h.sessionId);
     await h.emulator.webhooksDelivered();
     expect(sse.counts()).toHaveLength(3);
-    expect(h.upstream()).toBe(4);
+    // The first read and the acknowledgement's; the two messages were taken at the hook's word.
+    expect(h.upstream()).toBe(2);
     await sse.cancel();
   });
 
@@ -131,11 +132,16 @@ describe('GET /sessions/{id}/unread/stream', () => {
     expect(h.relay.stats()).toMatchObject({ streams: 0, watchedSessions: 0 });
   });
 
-  it('answers JSON errors instead of a stream for bad or gone sessions', async () => {
+  it('answers JSON errors for bad or known-gone sessions; a cold gone one opens and says gone', async () => {
     h = await startHarness();
     expect((await h.get('/sessions/nope/unread/stream')).status).toBe(400);
     const gone = h.emulator.createSession(h.website.websiteId);
     h.emulator.deleteSession(h.website.websiteId, gone);
+    // Never read: the stream opens at once, and its first read's answer follows.
+    const cold = sseReader(await h.get(streamPath(h, gone)));
+    await waitFor(() => cold.done);
+    expect(cold.blocks.some((block) => block.includes('event: gone'))).toBe(true);
+    // Now known gone: an HTTP answer, no stream.
     const response = await h.get(streamPath(h, gone));
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ error: 'session-not-found' });
