@@ -133,6 +133,6 @@ describe('stale while revalidate', () => {
     expect(settled).toBe(false);
     await h.relay.close();
     expect(await waiting).toBe(502);
-    await waitFor(() => harness.upstream() === 3, 5000, 'the aborted calls in the log');
+    await waitFor(() => harness.upstream() === 3, 15_000, 'the aborted calls in the log');
   });
 });
