@@ -10,6 +10,7 @@ import {
   type OwnedRedisClient,
   parseRedisUrl,
 } from './cliRedis';
+import { isModuleNotFound } from './moduleNotFound';
 import { relayOptionsFromEnv, type ServedRelay, serveUnreadRelay } from './node';
 import { quitRedis, redisStore } from './redisStore';
 import type { RelayStore } from './types';
@@ -91,8 +92,7 @@ async function prometheusFromPackage(): Promise<RelayMetrics> {
     const { prometheusMetrics } = await import('./prometheus');
     return prometheusMetrics();
   } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+    if (isModuleNotFound(error)) {
       throw new Error(
         'RELAY_METRICS_TOKEN is set but the prom-client package is not installed: install it next ' +
           'to @crisp-unread/relay (npm install prom-client), or unset RELAY_METRICS_TOKEN.',

@@ -1,3 +1,4 @@
+import { isModuleNotFound } from './moduleNotFound';
 import type { RedisClientLike } from './redisStore';
 
 // The CLI's ioredis: the options, the URL check and the loading shared by `main` and `doctor`.
@@ -47,8 +48,7 @@ export async function loadRedisConstructor(
   try {
     loaded = await load();
   } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+    if (isModuleNotFound(error)) {
       throw new Error(
         'REDIS_URL is set but the ioredis package is not installed: install it next to ' +
           '@crisp-unread/relay (npm install ioredis, or pnpm add ioredis), or unset REDIS_URL.',
