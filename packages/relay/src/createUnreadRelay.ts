@@ -175,7 +175,6 @@ function resolveOptions(options: UnreadRelayOptions) {
   checkMetrics(settings.metrics, settings.metricsToken);
   return {
     ...settings,
-    ...economySettings(settings),
     rateLimit: bucket('rateLimit', settings.rateLimit, { burst: 60, perSecond: 1 }),
     firstReadLimit: bucket('firstReadLimit', settings.firstReadLimit, {
       burst: 20,
