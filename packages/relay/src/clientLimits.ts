@@ -110,3 +110,9 @@ export function burstWindow(limit: { burst: number; perSecond: number }): LimitW
     durationS: Math.max(1, Math.round(limit.burst / limit.perSecond)),
   };
 }
+
+/** `unknownSessionLimit` in `rate-limiter-flexible`'s terms: `strikes` per `forMs`, then blocked. */
+export function strikesWindow(limit: { strikes: number; forMs: number }): LimitWindow {
+  const seconds = Math.max(1, Math.round(limit.forMs / 1000));
+  return { points: limit.strikes, durationS: seconds, blockS: seconds };
+}

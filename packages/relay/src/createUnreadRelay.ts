@@ -1,229 +1,29 @@
-import { crispRest, misconfigured, normalizeSessionId } from '@crisp-unread/core';
+import { crispRest, normalizeSessionId } from '@crisp-unread/core';
 import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { bloomStatusNotes } from './bloomStatus';
-import { Budget, dayMs } from './budget';
-import { burstWindow, ClientLimit } from './clientLimits';
+import { Budget } from './budget';
+import { burstWindow, ClientLimit, strikesWindow } from './clientLimits';
 import { CountReader, type ReadOutcome } from './countReader';
-import { economySettings } from './economySettings';
 import { eventStream, type FirstCount } from './eventStream';
 import { FailureMemory } from './failureMemory';
 import { type FirstReadRefusal, FirstReads } from './firstReads';
 import { HookHealth } from './hookHealth';
 import { lazyRelay } from './lazyRelay';
 import { memoryStore } from './memoryStore';
-import { mountMetricsRoute, type RelayMetrics } from './metrics';
+import { mountMetricsRoute } from './metrics';
+import { resolveOptions } from './relayOptions';
 import { clientOf, defaultClientId, type RelayEnv } from './requestClient';
 import { errorBody, json, rateLimited, retryAfter } from './responses';
 import { type StreamRefusal, StreamSlots } from './streamSlots';
-import type {
-  RateLimitOptions,
-  RelayStore,
-  StoreHealth,
-  UnknownSessionLimitOptions,
-  UnreadRelay,
-  UnreadRelayOptions,
-} from './types';
+import type { RelayStore, StoreHealth, UnreadRelay, UnreadRelayOptions } from './types';
 import { UpstreamGate } from './upstreamGate';
 import { isNotSubscribed, UpstreamHealth } from './upstreamHealth';
 import { Watchers } from './watchers';
 import { mountWebhookRoute } from './webhookRoute';
 
 export { countEvents } from './webhookRoute';
-
-type Settings = ReturnType<typeof resolveOptions>;
-
-function fail(message: string): never {
-  return misconfigured(message, 'crisp-unread relay');
-}
-
-function positive(name: string, value: unknown, integer = false): number {
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    value <= 0 ||
-    (integer && !Number.isInteger(value))
-  ) {
-    fail(`\`${name}\` must be a positive ${integer ? 'integer' : 'number'}.`);
-  }
-  return value;
-}
-
-/** Options with every default filled in: none is optional, none `undefined`. */
-type Defaulted<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
-
-const credentials = [
-  ['websiteId', 'CRISP_WEBSITE_ID'],
-  ['identifier', 'CRISP_IDENTIFIER'],
-  ['key', 'CRISP_KEY'],
-] as const;
-
-/** `unknownSessionLimit`: `false`, or the defaults merged with what was given, checked. */
-function strikesOption(
-  value: UnknownSessionLimitOptions | false | undefined,
-): Defaulted<UnknownSessionLimitOptions> | false {
-  if (value === false) return false;
-  if (value !== undefined && (typeof value !== 'object' || value === null)) {
-    fail('`unknownSessionLimit` must be { strikes, forMs } or false.');
-  }
-  const merged = { strikes: value?.strikes ?? 3, forMs: value?.forMs ?? 3_600_000 };
-  positive('unknownSessionLimit.strikes', merged.strikes, true);
-  positive('unknownSessionLimit.forMs', merged.forMs);
-  return merged;
-}
-
-/** A per-client limit option: `false`, or the defaults merged with what was given, checked. */
-function bucket(
-  name: string,
-  value: RateLimitOptions | false | undefined,
-  defaults: Defaulted<RateLimitOptions>,
-): Defaulted<RateLimitOptions> | false {
-  if (value === false) return false;
-  if (value !== undefined && (typeof value !== 'object' || value === null)) {
-    fail(`\`${name}\` must be { burst, perSecond } or false.`);
-  }
-  // A field given as `undefined` (an unset environment value) takes its default.
-  const merged = {
-    burst: value?.burst ?? defaults.burst,
-    perSecond: value?.perSecond ?? defaults.perSecond,
-  };
-  positive(`${name}.burst`, merged.burst, true);
-  positive(`${name}.perSecond`, merged.perSecond);
-  return merged;
-}
-
-function resolveOptions(options: UnreadRelayOptions) {
-  if (typeof options !== 'object' || options === null)
-    fail('createUnreadRelay() needs an options object (or a function that returns one).');
-  // Named one by one, so that a relay built at request time says which one the deployment lacks.
-  for (const [name, variable] of credentials) {
-    if (typeof options[name] !== 'string' || options[name] === '') {
-      fail(`\`${name}\` is required (a non-empty string; ${variable} for the CLI).`);
-    }
-  }
-  const settings = {
-    tier: 'plugin' as const,
-    baseUrl: 'https://api.crisp.chat',
-    ttlMs: 15_000,
-    dailyBudget: 5000,
-    webhookSecret: undefined as string | undefined,
-    webhookToken: undefined as string | undefined,
-    webhookToleranceMs: 3_600_000,
-    cacheHitRereadMs: 2000 as number | false,
-    maxWebhookBytes: 65_536,
-    allowedOrigins: [] as readonly string[] | '*',
-    basePath: '',
-    trustProxy: false as boolean | number,
-    maxStreamsPerClient: 20,
-    maxStreams: 25_000,
-    retainMs: 90 * dayMs,
-    deriveFromHooks: true,
-    firstReadWaitMs: 2000,
-    heartbeatMs: 15_000,
-    sseRetryMs: 3000,
-    timeoutMs: 10_000,
-    rateLimitedPauseMs: 60_000,
-    now: Date.now,
-    ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
-  } as Defaulted<Omit<UnreadRelayOptions, Unmerged>> & Pick<UnreadRelayOptions, Unmerged>;
-  positive('ttlMs', settings.ttlMs);
-  if (!Number.isInteger(settings.dailyBudget) || settings.dailyBudget < 0) {
-    fail('`dailyBudget` must be an integer >= 0.');
-  }
-  positive('webhookToleranceMs', settings.webhookToleranceMs);
-  positive('maxWebhookBytes', settings.maxWebhookBytes, true);
-  positive('heartbeatMs', settings.heartbeatMs);
-  positive('sseRetryMs', settings.sseRetryMs, true);
-  positive('timeoutMs', settings.timeoutMs);
-  positive('rateLimitedPauseMs', settings.rateLimitedPauseMs);
-  positive('retainMs', settings.retainMs);
-  if (typeof settings.deriveFromHooks !== 'boolean') fail('`deriveFromHooks` must be a boolean.');
-  positive('firstReadWaitMs', settings.firstReadWaitMs);
-  if (
-    settings.webhookSecret !== undefined &&
-    (typeof settings.webhookSecret !== 'string' || settings.webhookSecret === '')
-  ) {
-    fail('`webhookSecret` must be a non-empty string.');
-  }
-  if (
-    settings.webhookToken !== undefined &&
-    (typeof settings.webhookToken !== 'string' || !/^[\w.~-]{16,256}$/.test(settings.webhookToken))
-  ) {
-    fail(
-      '`webhookToken` must be 16 to 256 URL-safe characters (letters, digits, - _ . ~), e.g. 32 random hex digits.',
-    );
-  }
-  if (settings.cacheHitRereadMs !== false) positive('cacheHitRereadMs', settings.cacheHitRereadMs);
-  const origins = settings.allowedOrigins;
-  if (origins !== '*' && !(Array.isArray(origins) && origins.every((o) => typeof o === 'string'))) {
-    fail("`allowedOrigins` must be an array of origins such as 'https://shop.example', or '*'.");
-  }
-  if (typeof settings.basePath !== 'string' || !/^(\/[\w.~-]+)*$/.test(settings.basePath)) {
-    fail("`basePath` must be '' or a path such as '/api/crisp-unread' (no trailing slash).");
-  }
-  if (typeof settings.now !== 'function') fail('`now` must be a function.');
-  if (settings.clientId !== undefined && typeof settings.clientId !== 'function') {
-    fail('`clientId` must be a function.');
-  }
-  const proxy = settings.trustProxy;
-  if (typeof proxy !== 'boolean' && !(Number.isInteger(proxy) && proxy >= 0)) {
-    fail('`trustProxy` must be true, false or a number of trusted proxy hops.');
-  }
-  positive('maxStreamsPerClient', settings.maxStreamsPerClient, true);
-  positive('maxStreams', settings.maxStreams, true);
-  checkMetrics(settings.metrics, settings.metricsToken);
-  return {
-    ...settings,
-    rateLimit: bucket('rateLimit', settings.rateLimit, { burst: 60, perSecond: 1 }),
-    firstReadLimit: bucket('firstReadLimit', settings.firstReadLimit, {
-      burst: 20,
-      perSecond: 0.1,
-    }),
-    failedSignatureLimit: bucket('failedSignatureLimit', settings.failedSignatureLimit, {
-      burst: 10,
-      perSecond: 0.1,
-    }),
-    unknownSessionLimit: strikesOption(settings.unknownSessionLimit),
-    ...economySettings(settings),
-  };
-}
-
-/** Options without a single default value, merged by hand in `resolveOptions`. */
-type Unmerged =
-  | 'store'
-  | 'clientId'
-  | 'fetch'
-  | 'log'
-  | 'rateLimit'
-  | 'firstReadLimit'
-  | 'failedSignatureLimit'
-  | 'unknownSessionLimit'
-  | 'webhookSecret'
-  | 'webhookToken'
-  | 'safetyRefreshMs'
-  | 'budgetShares'
-  | 'failureMemoryMs'
-  | 'metrics'
-  | 'metricsToken';
-
-function checkMetrics(metrics: RelayMetrics | undefined, token: string | undefined): void {
-  if (
-    metrics !== undefined &&
-    (typeof metrics !== 'object' ||
-      metrics === null ||
-      typeof metrics.render !== 'function' ||
-      typeof metrics.attach !== 'function')
-  ) {
-    fail(
-      '`metrics` must be a RelayMetrics, such as prometheusMetrics() from @crisp-unread/relay/prometheus.',
-    );
-  }
-  if (token !== undefined && (typeof token !== 'string' || !/^[\x21-\x7e]{16,}$/.test(token))) {
-    fail('`metricsToken` must be at least 16 printable characters without spaces.');
-  }
-  if (token !== undefined && metrics === undefined) fail('`metricsToken` needs `metrics`.');
-}
 
 /** How long a client refused a stream is told to wait: no stream's end can be foreseen. */
 const streamRetryMs = 30_000;
@@ -260,13 +60,6 @@ async function within<T>(promise: Promise<T>, waitMs: number): Promise<T | 'late
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The answer for a read that brought no count. */
-/** `unknownSessionLimit` in `rate-limiter-flexible`'s terms: `strikes` per `forMs`, then blocked. */
-function strikesWindow(limit: Defaulted<UnknownSessionLimitOptions>) {
-  const seconds = Math.max(1, Math.round(limit.forMs / 1000));
-  return { points: limit.strikes, durationS: seconds, blockS: seconds };
 }
 
 function firstReadRefused(refusal: FirstReadRefusal): Response {
@@ -347,7 +140,7 @@ export function createUnreadRelay(
 }
 
 function createRelay(options: UnreadRelayOptions): UnreadRelay {
-  const s: Settings = resolveOptions(options);
+  const s = resolveOptions(options);
   const bloom = bloomStatusNotes(s.fetch);
   const source = crispRest({
     websiteId: s.websiteId,
