@@ -1,4 +1,5 @@
 import { misconfigured as coreMisconfigured } from '@crisp-unread/core';
+import { scripts } from '#redis-scripts';
 import { memoryStore } from './memoryStore';
 import type {
   CachedCount,
@@ -79,56 +80,6 @@ type StoreState = 'connecting' | 'ok' | 'degraded';
 
 const DOWN: unique symbol = Symbol('redis-down');
 type Down = typeof DOWN;
-
-// One upstream call more if fewer than the limit were counted; the counter never passes the limit
-// because of this script. `floor` and `pending` bring back what an instance counted (and saw)
-// while Redis was unreachable: the counter becomes max(stored, floor) + pending.
-const takeBudgetScript = `
-local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-local floor = tonumber(ARGV[2])
-if floor > used then used = floor end
-used = used + tonumber(ARGV[3])
-local took = 0
-if used < tonumber(ARGV[1]) then
-  used = used + 1
-  took = 1
-end
-redis.call('SET', KEYS[1], used, 'PX', ARGV[4])
-return { took, used }
-`;
-
-// Gives a lease back only if it is still ours (it may have expired and been taken since).
-const releaseScript = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
-
-// Keeps the later of two times (Crisp's pause, a session's web hook mark).
-const keepLaterScript = `
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
-return 1
-`;
-
-// A web hook's word on a cached count, in one step across instances (see `deriveEntry`).
-// KEYS: the count, the session's mark; ARGV: delta, at, retain ms. Returns the new entry's JSON.
-const deriveScript = `
-local text = redis.call('GET', KEYS[1])
-if not text then return false end
-local ok, entry = pcall(cjson.decode, text)
-if not ok or type(entry) ~= 'table' or type(entry.count) ~= 'number' or entry.removed then
-  return false
-end
-local mark = tonumber(redis.call('GET', KEYS[2]) or '0')
-if mark > entry.readAt then return false end
-local readAt = math.max(tonumber(ARGV[2]), entry.readAt)
-local count = math.max(0, entry.count + tonumber(ARGV[1]))
-local changedAt = math.max(readAt, entry.changedAt + 1)
-local out = string.format('{"count":%d,"readAt":%d,"changedAt":%d,"derived":true}', count, readAt, changedAt)
-redis.call('SET', KEYS[1], out, 'PX', ARGV[3])
-if readAt > mark then redis.call('SET', KEYS[2], readAt, 'PX', ARGV[3]) end
-return out
-`;
 
 const budgetKeepMs = 2 * 86_400_000;
 
@@ -483,7 +434,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
       if (pending === 0 && budget.seen === 0) continue;
       const key = `${namespace()}budget:${counter}`;
       const result = await attempt(() =>
-        client.eval(takeBudgetScript, 1, key, 0, budget.seen, pending, budgetKeepMs),
+        client.eval(scripts.takeBudget, 1, key, 0, budget.seen, pending, budgetKeepMs),
       );
       if (!Array.isArray(result)) return;
       budget.pending -= pending;
@@ -577,7 +528,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
     async deriveCount(sessionId, delta, at, keepMs) {
       const keys = [`${namespace()}count:${sessionId}`, `${namespace()}changed:${sessionId}`];
       const ms = Math.max(1, Math.ceil(keepMs));
-      const text = await attempt(() => client.eval(deriveScript, 2, ...keys, delta, at, ms));
+      const text = await attempt(() => client.eval(scripts.deriveCount, 2, ...keys, delta, at, ms));
       if (text === DOWN) {
         const entry = await local.deriveCount?.(sessionId, delta, at, keepMs);
         if (entry) keepUnsaved(sessionId);
@@ -619,7 +570,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
       if (!lease.inRedis) return local.release(key);
       const redisKey = `${namespace()}lease:${key}`;
       // Not given back (Redis down): it expires on its own.
-      await attempt(() => client.eval(releaseScript, 1, redisKey, lease.token));
+      await attempt(() => client.eval(scripts.releaseLease, 1, redisKey, lease.token));
     },
 
     async takeBudget(counter, limit) {
@@ -627,7 +578,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
       const pending = budget.pending;
       const key = `${namespace()}budget:${counter}`;
       const result = await attempt(() =>
-        client.eval(takeBudgetScript, 1, key, limit, budget.seen, pending, budgetKeepMs),
+        client.eval(scripts.takeBudget, 1, key, limit, budget.seen, pending, budgetKeepMs),
       );
       if (Array.isArray(result) && result.length === 2) {
         budget.pending -= pending;
@@ -657,7 +608,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
       await local.markChanged(sessionId, at, retainMs);
       const key = `${namespace()}changed:${sessionId}`;
       const ms = Math.max(1, Math.ceil(retainMs));
-      await attempt(() => client.eval(keepLaterScript, 1, key, at, ms));
+      await attempt(() => client.eval(scripts.keepLater, 1, key, at, ms));
     },
 
     async getChanged(sessionId) {
@@ -682,7 +633,7 @@ export function redisStore(options: RedisStoreOptions): RelayStore {
       const ms = Math.ceil(until - now());
       if (ms <= 0) return;
       const key = `${namespace()}paused`;
-      await attempt(() => client.eval(keepLaterScript, 1, key, until, ms));
+      await attempt(() => client.eval(scripts.keepLater, 1, key, until, ms));
     },
 
     async publish(message) {
