@@ -2,6 +2,7 @@ import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible'
 import RateLimiterMemory from 'rate-limiter-flexible/lib/RateLimiterMemory.js';
 import RateLimiterRedis from 'rate-limiter-flexible/lib/RateLimiterRedis.js';
 import type { SharedLimits } from './types';
+import { within } from './within';
 
 /** A limit of `points` per `durationS` seconds per key; `blockS` holds a key past its points. */
 export interface LimitWindow {
@@ -43,31 +44,12 @@ export class ClientLimit {
   /** Takes `points` from `key`: `0` when taken, else the milliseconds until they may be. */
   async take(key: string, points = 1): Promise<number> {
     if (this.#redis && this.#shared?.usable()) {
-      const taken = await this.#withDeadline(
-        this.#shared.timeoutMs,
-        consumed(this.#redis, key, points),
-      );
+      // Within the store's deadline: a frozen Redis answers nothing, and ioredis without
+      // `commandTimeout` would hold the request until it did.
+      const taken = await within(consumed(this.#redis, key, points), this.#shared.timeoutMs);
       if (taken !== 'late') return taken;
     }
     return consumed(this.#memory, key, points);
-  }
-
-  /**
-   * `work` within the store's deadline, else `'late'`: a frozen Redis answers nothing, and
-   * ioredis without `commandTimeout` would hold the request until it did.
-   */
-  async #withDeadline(ms: number, work: Promise<number>): Promise<number | 'late'> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      return await Promise.race([
-        work,
-        new Promise<'late'>((resolve) => {
-          timer = setTimeout(() => resolve('late'), ms);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** Gives back what `take` took (an authentic hook, a session Crisp knows). */
@@ -79,7 +61,7 @@ export class ClientLimit {
       () => 0,
       () => 0,
     );
-    await this.#withDeadline(this.#shared?.timeoutMs ?? 1000, given);
+    await within(given, this.#shared?.timeoutMs ?? 1000);
   }
 }
 

@@ -4,6 +4,7 @@ import type { RelayParts } from './relayParts';
 import type { RelayEnv } from './requestClient';
 import { errorBody, retryAfter } from './responses';
 import { readSession } from './sessionRead';
+import { within } from './within';
 
 /** `GET /sessions/{id}/unread`: the count, waiting `firstReadWaitMs` at most for a first read. */
 export function mountCountRoute(routes: Hono<RelayEnv>, parts: RelayParts): void {
@@ -24,19 +25,4 @@ export function mountCountRoute(routes: Hono<RelayEnv>, parts: RelayParts): void
     }
     return outcome.kind === 'count' ? countBody(outcome) : outcomeError(outcome);
   });
-}
-
-/** What `promise` brings within `waitMs`, or `'late'` (it goes on). */
-async function within<T>(promise: Promise<T>, waitMs: number): Promise<T | 'late'> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<'late'>((resolve) => {
-        timer = setTimeout(() => resolve('late'), waitMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,5 +1,6 @@
+import { within } from '../within';
 import type { RedisKeys } from './keys';
-import { quitRedis, waitAtMost, withTimeout } from './timeouts';
+import { quitRedis, withTimeout } from './timeouts';
 import type { RedisClientLike, RedisSubscriberLike } from './types';
 
 /** `connecting` until first healthy (or until a connection fails), then `ok` or `degraded`. */
@@ -49,7 +50,7 @@ export class RedisConnection {
   readonly #startDecided = new Promise<void>((resolve) => {
     this.#decideStart = resolve;
   });
-  #startWait: Promise<void> | undefined;
+  #startWait: Promise<unknown> | undefined;
 
   constructor(settings: ConnectionSettings) {
     this.#s = settings;
@@ -124,7 +125,7 @@ export class RedisConnection {
   async subscriptionReady(): Promise<void> {
     const subscription = this.#subscription;
     if (this.#subscribed || !subscription || this.#subscriber?.status !== 'ready') return;
-    await waitAtMost(subscription, this.#s.timeoutMs);
+    await within(subscription, this.#s.timeoutMs);
   }
 
   async close(): Promise<void> {
@@ -147,8 +148,8 @@ export class RedisConnection {
     own.removeListener('error', this.#onError);
   }
 
-  #waitForStart(): Promise<void> {
-    this.#startWait ??= waitAtMost(this.#startDecided, this.#s.timeoutMs);
+  #waitForStart(): Promise<unknown> {
+    this.#startWait ??= within(this.#startDecided, this.#s.timeoutMs);
     return this.#startWait;
   }
 

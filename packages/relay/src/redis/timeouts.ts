@@ -15,18 +15,6 @@ export async function withTimeout<T>(run: () => Promise<T>, ms: number): Promise
   }
 }
 
-/** Waits for `promise`, `ms` at most. */
-export async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    promise,
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]);
-  clearTimeout(timer);
-}
-
 /** Quits an ioredis connection politely, or drops it when QUIT takes longer than `timeoutMs`. */
 export async function quitRedis(
   client: { quit(): Promise<unknown>; disconnect(): void },
