@@ -36,6 +36,11 @@ export interface CountReaderSettings {
   /** Whether web hooks are configured: then only a hook's mark (or a failure) makes a count stale. */
   webhooks: boolean;
   /**
+   * Answer a session no hook has named and never read `count: 0, assumed: true` when the budget
+   * cannot pay for its first read (`assumeUnseenSessions`, with web hooks only).
+   */
+  assumeUnseen: boolean;
+  /**
    * After a hook-asked read that Crisp's cache answered (`Bloom-Status: HIT`) with the count
    * unchanged, when to read once more (ms), or `false` never.
    */
@@ -65,6 +70,8 @@ export class CountReader {
   upstreamCalls = 0;
   /** Counts raised by a hook's word, and what the reads that landed on them found (`/healthz`). */
   readonly derived = { applied: 0, verified: 0, wrong: 0 };
+  /** Answers assumed without a read (`/healthz`). */
+  assumedAnswers = 0;
 
   constructor(settings: CountReaderSettings) {
     this.#s = settings;
@@ -176,6 +183,7 @@ export class CountReader {
    */
   async hook(sessionId: string, watched: boolean, effect: HookEffect): Promise<ReadOutcome | null> {
     const derived = effect === 'unknown' ? undefined : await this.#derive(sessionId, effect);
+    if (derived === 'unaffected') return null;
     if (derived) return derived;
     await this.#s.store.markChanged(sessionId, this.#s.now(), this.#s.retainMs);
     if (!watched && (await this.#s.store.getCount(sessionId)) === undefined) return null;
@@ -186,15 +194,21 @@ export class CountReader {
    * A hook whose effect is known, applied without a read: an operator's message raises the
    * cached count by one (published to every stream), the visitor's own leaves it as it is. Not
    * when no count is cached, a hook's re-read is pending or in flight (the base is not known), or
-   * the store cannot derive: `undefined` then, and the hook is a read as before.
+   * the store cannot derive: `undefined` then, and the hook is a read as before. The visitor's
+   * own message on a session the relay knows nothing of (never read, never marked) changes no
+   * count it could hold: `'unaffected'`, nothing marked, nothing read.
    */
-  async #derive(sessionId: string, effect: 'raise' | 'none'): Promise<ReadOutcome | undefined> {
+  async #derive(
+    sessionId: string,
+    effect: 'raise' | 'none',
+  ): Promise<ReadOutcome | 'unaffected' | undefined> {
     const { store, now } = this.#s;
     if (!store.deriveCount || this.#inflight.has(sessionId) || this.#queued.has(sessionId)) {
       return undefined;
     }
     if (effect === 'none') {
       const { cached, changedAt } = await this.#look(sessionId);
+      if (cached === undefined && changedAt === undefined) return 'unaffected';
       if (cached?.count == null || cached.removed || isStale(cached, changedAt, true)) return;
       return fromCache(cached, false);
     }
@@ -304,6 +318,11 @@ export class CountReader {
         const retryAfterMs = await this.#s.budget.take(share);
         if (retryAfterMs > 0) {
           if (cached) return fromCache(cached, isStale(cached, changedAt, this.#s.webhooks));
+          // Never read and never named by a hook: no event changed its count while hooks came in.
+          if (mode === 'read' && changedAt === undefined && this.#s.assumeUnseen) {
+            this.assumedAnswers++;
+            return fromCache({ count: 0, readAt: now(), changedAt: 0, assumed: true }, false);
+          }
           return { kind: 'budget-exhausted', retryAfterMs };
         }
         this.upstreamCalls++;

@@ -119,6 +119,7 @@ function resolveOptions(options: UnreadRelayOptions) {
     maxStreams: 25_000,
     retainMs: 90 * dayMs,
     deriveFromHooks: true,
+    assumeUnseenSessions: true,
     firstReadWaitMs: 2000,
     heartbeatMs: 15_000,
     sseRetryMs: 3000,
@@ -139,6 +140,9 @@ function resolveOptions(options: UnreadRelayOptions) {
   positive('rateLimitedPauseMs', settings.rateLimitedPauseMs);
   positive('retainMs', settings.retainMs);
   if (typeof settings.deriveFromHooks !== 'boolean') fail('`deriveFromHooks` must be a boolean.');
+  if (typeof settings.assumeUnseenSessions !== 'boolean') {
+    fail('`assumeUnseenSessions` must be a boolean.');
+  }
   positive('firstReadWaitMs', settings.firstReadWaitMs);
   if (
     settings.webhookSecret !== undefined &&
@@ -396,6 +400,7 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
     log,
     metrics: s.metrics,
     webhooks: s.webhooks,
+    assumeUnseen: s.webhooks && s.assumeUnseenSessions,
     cacheHitRereadMs: s.cacheHitRereadMs,
     takeBloomStatus: bloom.take,
     upstream,
@@ -461,6 +466,8 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
       upstream: upstream.report(),
       hooks: s.webhooks ? hookHealth.report() : null,
       derived: s.webhooks ? { ...reader.derived } : null,
+      // Answers `assumed: true` since start: how often the budget could not pay a first read.
+      assumed: s.webhooks ? reader.assumedAnswers : null,
     });
   });
 
@@ -516,6 +523,7 @@ function createRelay(options: UnreadRelayOptions): UnreadRelay {
       count: outcome.entry.count,
       updatedAt: outcome.entry.readAt,
       stale: outcome.stale,
+      ...(outcome.entry.assumed ? { assumed: true } : {}),
     });
 
   routes.get('/sessions/:sessionId/unread', async (c) => {

@@ -5,7 +5,7 @@ import type { BudgetShares, UnreadRelayOptions } from './types';
 export interface EconomySettings {
   safetyRefreshMs: number;
   failureMemoryMs: number;
-  /** The shares in use: without web hooks the `hooks` fraction goes to `safety`. */
+  /** The shares in use: without web hooks the `hooks` fraction goes half to each other share. */
   shares: BudgetShares;
   /** How old a count may be and still be fresh: `safetyRefreshMs` with web hooks, else `ttlMs`. */
   maxAgeMs: number;
@@ -54,7 +54,13 @@ export function economySettings(
     webhooks: hooks,
     safetyRefreshMs,
     failureMemoryMs,
-    shares: hooks ? shares : { ...shares, hooks: 0, safety: shares.safety + shares.hooks },
+    shares: hooks
+      ? shares
+      : {
+          hooks: 0,
+          firstReads: shares.firstReads + shares.hooks / 2,
+          safety: shares.safety + shares.hooks / 2,
+        },
     maxAgeMs: hooks ? safetyRefreshMs : options.ttlMs,
   };
 }
