@@ -9,6 +9,9 @@ export interface Shown {
   stale: boolean;
   /** It showed `stale: true` while its count was the one Crisp held. */
   falseStale: boolean;
+  /** It showed a count the relay assumed (`assumed: true`), and one Crisp did not hold. */
+  assumed: boolean;
+  wrongAssumed: boolean;
   readonly openAt: number;
   closeAt: number;
 }
@@ -34,6 +37,9 @@ export interface ViewMeasures {
   readonly countlessViews: number;
   readonly staleViews: number;
   readonly falseStaleViews: number;
+  /** Views that showed an assumed count, and those where it was not Crisp's. */
+  readonly assumedViews: number;
+  readonly wrongAssumedViews: number;
   /**
    * Per change in Crisp, per page open at that moment: the time until the page showed Crisp's
    * count, `Infinity` when it had not by its close. Every such event is a sample.
@@ -132,12 +138,16 @@ export function measureViews(
   let countlessViews = 0;
   let staleViews = 0;
   let falseStaleViews = 0;
+  let assumedViews = 0;
+  let wrongAssumedViews = 0;
   for (const [sessionId, views] of viewsBySession) {
     const history = truth.get(sessionId)!;
     for (const view of views) {
       pageViews += 1;
       if (view.stale) staleViews += 1;
       if (view.falseStale) falseStaleViews += 1;
+      if (view.assumed) assumedViews += 1;
+      if (view.wrongAssumed) wrongAssumedViews += 1;
       if (!view.changes.some(([, count]) => count !== null)) countlessViews += 1;
       else if (isCurrent(view, history)) currentViews += 1;
     }
@@ -157,6 +167,8 @@ export function measureViews(
     countlessViews,
     staleViews,
     falseStaleViews,
+    assumedViews,
+    wrongAssumedViews,
     latencies,
     latenciesAfterHook,
   };

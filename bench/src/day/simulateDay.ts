@@ -85,6 +85,9 @@ export interface DayResult {
   readonly staleViews: number;
   /** Page views that showed `stale: true` while their count was Crisp's. */
   readonly falseStaleViews: number;
+  /** Page views that showed a count the relay assumed, and those where it was not Crisp's. */
+  readonly assumedViews: number;
+  readonly wrongAssumedViews: number;
   /** The pages' requests that were refused, by status and error code (`503 budget-exhausted`). */
   readonly refusals: Record<string, number>;
   readonly peakOpenPages: number;
@@ -209,6 +212,8 @@ export async function simulateDay(options: {
         changes: [],
         stale: false,
         falseStale: false,
+        assumed: false,
+        wrongAssumed: false,
         openAt: Date.now(),
         closeAt: dayStart + page.closeAt,
       };
@@ -223,6 +228,10 @@ export async function simulateDay(options: {
           if (count !== null && count === history[history.length - 1]!.count) {
             shown.falseStale = true;
           }
+        }
+        if (state.assumed) {
+          shown.assumed = true;
+          if (count !== history[history.length - 1]!.count) shown.wrongAssumed = true;
         }
         if (count === last) return;
         last = count;

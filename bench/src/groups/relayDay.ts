@@ -37,6 +37,7 @@ function describe(result: DayResult, scale: number): string {
     `${notShown(result)} not shown before the page closed), ` +
     `${count(result.countlessViews)} views without a count, ${count(result.staleViews)} showing stale ` +
     `(${count(result.falseStaleViews)} while their count was Crisp's), ` +
+    `${count(result.assumedViews)} showing a count the relay assumed (${count(result.wrongAssumedViews)} of them not Crisp's), ` +
     `pages' requests refused: ${
       Object.entries(result.refusals)
         .map(([why, n]) => `${count(n)} × ${why}`)
@@ -64,6 +65,8 @@ function summary(visitors: number, project: DayResult, attacked: DayResult) {
     p95AfterHookMs: p95(project.latenciesAfterHook),
     events: project.latencies.length,
     eventsNotShown: notShown(project),
+    assumedViews: project.assumedViews,
+    wrongAssumedViews: project.wrongAssumedViews,
     pageViews: project.pageViews,
     peakOpenPages: project.peakOpenPages,
     heldCounts: project.seededCounts,

@@ -4,6 +4,7 @@ import { parseRetryAfter } from './backoff';
 import { isUnreadError, misconfigured, UnreadError, type UnreadErrorCode } from './errors';
 import { type FetchLike, requestJson } from './http';
 import { describeValue, isSessionId } from './ids';
+import { toReading } from './reading';
 import { readEvents, resumePoints } from './sse';
 import type { SourceReadContext, StreamReconnect, UnreadReading, UnreadSource } from './types';
 
@@ -75,20 +76,21 @@ export interface CrispRelaySource extends UnreadSource {
 
 const service = 'The crisp-unread relay';
 
-/** The relay's count body (`{ count, updatedAt, stale }`), built on first use. */
-let countBody: z.ZodMiniType<{ count: number; stale?: unknown }> | undefined;
+/** The relay's count body (`{ count, updatedAt, stale, assumed? }`), built on first use. */
+let countBody: z.ZodMiniType<{ count: number }> | undefined;
 
 /**
- * Reads the count and its staleness from a relay's JSON body (a relay too old to say `stale`
- * serves fresh counts only); an `invalid-response` error when it is not one.
+ * Reads the count, its staleness and whether the relay assumed it from a relay's JSON body (a
+ * relay too old to say `stale` or `assumed` serves fresh, read counts only); an
+ * `invalid-response` error when it is not one.
  */
 function readCount(body: unknown, status: number): UnreadReading {
-  // zod checks the shape; the integer and boolean tests are plain JS (zod's int, nonnegative and
-  // boolean checks would add about 1 kB gzip to every page on the relay).
+  // zod checks the shape; the integer and boolean tests are `toReading`'s plain JS (zod's int,
+  // nonnegative and boolean checks would add about 1 kB gzip to every page on the relay).
   countBody ??= z.looseObject({ count: z.number(), updatedAt: z.number() });
   const parsed = countBody.safeParse(body);
-  const { count, stale = false } = parsed.success ? parsed.data : { count: -1 };
-  if (Number.isInteger(count) && count >= 0 && typeof stale === 'boolean') return { count, stale };
+  const reading = parsed.success ? toReading({ stale: false, ...parsed.data }) : undefined;
+  if (reading) return reading;
   throw new UnreadError(
     'invalid-response',
     `${service} answered ${status} without a valid unread count.`,

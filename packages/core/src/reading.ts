@@ -15,6 +15,7 @@ export const idleState: UnreadState = Object.freeze({
   updatedAt: null,
   stale: false,
   fetching: false,
+  assumed: false,
 });
 
 /**
@@ -23,10 +24,14 @@ export const idleState: UnreadState = Object.freeze({
  * when the value is neither a whole count from 0 nor a reading of one.
  */
 export function toReading(value: unknown): UnreadReading | undefined {
-  const { count, stale } = isCount(value)
-    ? { count: value, stale: false }
-    : ((value ?? {}) as Partial<UnreadReading>);
-  return isCount(count) && typeof stale === 'boolean' ? { count, stale } : undefined;
+  const {
+    count,
+    stale,
+    assumed = false,
+  } = isCount(value) ? { count: value, stale: false } : ((value ?? {}) as Partial<UnreadReading>);
+  if (!isCount(count) || typeof stale !== 'boolean' || typeof assumed !== 'boolean') return;
+  // `assumed` only when set: a read of Crisp is `{ count, stale }` as it always was.
+  return assumed ? { count, stale, assumed } : { count, stale };
 }
 
 function isCount(value: unknown): value is number {
@@ -80,14 +85,19 @@ export function deriveState(
 ): UnreadState {
   const reading = toReading(state.data);
   const updatedAt = reading && state.dataUpdatedAt > 0 ? state.dataUpdatedAt : null;
-  const shown = { sessionId, count: reading?.count ?? null, stale: reading?.stale ?? false };
+  const shown = {
+    sessionId,
+    count: reading?.count ?? null,
+    stale: reading?.stale ?? false,
+    assumed: reading?.assumed ?? false,
+  };
   // A follower tab shows the reads of the tab that leads it.
   const fetching = state.fetchStatus === 'fetching' || leaderFetching;
   const error = run.error ?? (state.status === 'error' ? state.error : null);
   if (error) {
     // A gone session has no count, however recent the last one was.
     if (error.code === 'session-not-found') {
-      const gone = { ...shown, count: null, stale: false, updatedAt };
+      const gone = { ...shown, count: null, stale: false, assumed: false, updatedAt };
       return { ...gone, status: 'no-session', error, fetching };
     }
     // The count shown is the last good one: one the source could not refresh. The store goes on

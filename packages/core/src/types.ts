@@ -35,6 +35,15 @@ export interface UnreadState {
    * so they cost no render.
    */
   readonly fetching: boolean;
+  /**
+   * `true` while the count shown was not read from Crisp but assumed by the relay: a session no
+   * chat event has named and the relay has not read yet (its daily budget paces first reads).
+   * Such a session has no unread message unless Crisp lost a web hook about it, so the count is 0;
+   * the relay reads it once its budget allows or a chat event names it, and the page then shows
+   * Crisp's count with `assumed: false`. Show it as a count (it is the likely one) and, where a
+   * wrong badge matters, as unconfirmed. Always `false` for sources that read Crisp themselves.
+   */
+  readonly assumed: boolean;
 }
 
 /** One count as a source gives it: the count, and whether the source could not refresh it. */
@@ -43,6 +52,8 @@ export interface UnreadReading {
   readonly count: number;
   /** `true` when the source served a count it could not refresh (see `UnreadState.stale`). */
   readonly stale: boolean;
+  /** `true` when the relay assumed the count without reading Crisp (see `UnreadState.assumed`). */
+  readonly assumed?: boolean | undefined;
 }
 
 /** What a source gets for one read. */

@@ -24,13 +24,18 @@ export interface UseUnreadResult {
    * while `status` stays `'error'` (see `UnreadState.fetching`).
    */
   readonly fetching: boolean;
+  /**
+   * `true` while the count was assumed by the relay, not read from Crisp: a session no chat
+   * event has named yet (see `UnreadState.assumed`).
+   */
+  readonly assumed: boolean;
   /** Reads now. Resolves when the read is over; never rejects. */
   readonly refresh: () => Promise<void>;
 }
 
 type View = Pick<
   UseUnreadResult,
-  'count' | 'status' | 'error' | 'isLoading' | 'stale' | 'fetching'
+  'count' | 'status' | 'error' | 'isLoading' | 'stale' | 'fetching' | 'assumed'
 >;
 
 const idleView: View = Object.freeze({
@@ -40,6 +45,7 @@ const idleView: View = Object.freeze({
   isLoading: false,
   stale: false,
   fetching: false,
+  assumed: false,
 });
 const unsubscribeNothing = () => {};
 const subscribeNothing = () => unsubscribeNothing;
@@ -53,7 +59,8 @@ const toView = (previous: View, state: UnreadState): View =>
   previous.status === state.status &&
   previous.error === state.error &&
   previous.stale === state.stale &&
-  previous.fetching === state.fetching
+  previous.fetching === state.fetching &&
+  previous.assumed === state.assumed
     ? previous
     : {
         count: state.count,
@@ -62,6 +69,7 @@ const toView = (previous: View, state: UnreadState): View =>
         isLoading: state.status === 'loading',
         stale: state.stale,
         fetching: state.fetching,
+        assumed: state.assumed,
       };
 
 /**

@@ -7,8 +7,21 @@ export const pacingReserve = 0.1;
 
 export const shareNames: readonly BudgetShareName[] = ['hooks', 'firstReads', 'safety'];
 
-/** The default split of `dailyBudget`. */
-export const defaultBudgetShares: BudgetShares = { hooks: 0.45, firstReads: 0.45, safety: 0.1 };
+/**
+ * The default split of `dailyBudget`. Web hooks take most: a hook whose effect is unknown (a read
+ * acknowledgement) is the one thing only a read can tell, and it is what a visitor looks at. First
+ * reads of sessions no hook named are worth less since those are answered `assumed` when paced
+ * out (`assumeUnseenSessions`). Without web hooks the `hooks` fraction is split between the
+ * other two.
+ */
+export const defaultBudgetShares: BudgetShares = { hooks: 0.8, firstReads: 0.1, safety: 0.1 };
+
+/**
+ * Whose unspent paced allowance a web hook's read may spend, in order, once the `hooks` share is
+ * paced out: the safety re-reads and first reads can wait for their next allowance, a count a
+ * hook said changed cannot.
+ */
+const hookLenders: readonly BudgetShareName[] = ['safety', 'firstReads'];
 
 /** The UTC date of an epoch time, `YYYY-MM-DD`: the budget's day. */
 export function utcDay(at: number): string {
@@ -114,9 +127,22 @@ export class Budget {
     this.#limits = shareLimits(settings.total, settings.shares);
   }
 
-  /** Counts one upstream call against `share`: `0` when counted, else ms until one may be. */
+  /**
+   * Counts one upstream call against `share`: `0` when counted, else ms until one may be. A web
+   * hook's read the `hooks` share cannot pay is paid from what the lenders have not spent.
+   */
   async take(share: BudgetShareName): Promise<number> {
     const at = this.#s.now();
+    const waitMs = await this.#takeOwn(share, at);
+    if (waitMs === 0 || share !== 'hooks') return waitMs;
+    for (const lender of hookLenders) {
+      if ((await this.#takePaced(lender, at)) === 0) return 0;
+    }
+    return waitMs;
+  }
+
+  /** A call from the share itself: the firstReads hour's cap, then the day's paced allowance. */
+  async #takeOwn(share: BudgetShareName, at: number): Promise<number> {
     if (this.#refusedUntil[share] > at) return this.#refusedUntil[share] - at;
     const limit = this.#limits[share];
     // The hour's cap first: a call the day then refuses stays counted in the hour, the
@@ -128,6 +154,13 @@ export class Budget {
         return waitMs;
       }
     }
+    return this.#takePaced(share, at);
+  }
+
+  /** A call against the share's paced allowance for the day. */
+  async #takePaced(share: BudgetShareName, at: number): Promise<number> {
+    if (this.#refusedUntil[share] > at) return this.#refusedUntil[share] - at;
+    const limit = this.#limits[share];
     const counter = budgetCounter(utcDay(at), share);
     if (await this.#s.store.takeBudget(counter, pacedAllowance(limit, at))) return 0;
     const spent = await this.#s.store.budgetUsed(counter);

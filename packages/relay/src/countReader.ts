@@ -1,22 +1,30 @@
-import { type CrispRestSource, isUnreadError } from '@crisp-unread/core';
+import type { CrispRestSource } from '@crisp-unread/core';
 import type { Budget } from './budget';
 import type { FailureMemory } from './failureMemory';
 import { isFresh, isStale, shareOf } from './freshness';
+import { waitForPublished } from './leaseWait';
 import type { RelayMetrics } from './metrics';
-import type { CachedCount, RelayMessage, RelayStore, UpstreamFailure } from './types';
+import {
+  assumedCount,
+  fallback,
+  fromCache,
+  gone,
+  type HookEffect,
+  type ReadMode,
+  type ReadOutcome,
+  toFailure,
+} from './readOutcome';
+import type {
+  BudgetShareName,
+  CachedCount,
+  RelayMessage,
+  RelayStore,
+  UpstreamFailure,
+} from './types';
 import type { CallResult, UpstreamGate } from './upstreamGate';
 import type { UpstreamHealth } from './upstreamHealth';
 
-/** What a read of one session's count comes to. */
-export type ReadOutcome =
-  | {
-      readonly kind: 'count';
-      readonly entry: CachedCount & { count: number };
-      readonly stale: boolean;
-    }
-  | { readonly kind: 'gone' }
-  | { readonly kind: 'budget-exhausted'; readonly retryAfterMs: number }
-  | { readonly kind: 'failed'; readonly failure: UpstreamFailure };
+export type { HookEffect, ReadOutcome } from './readOutcome';
 
 export interface CountReaderSettings {
   source: CrispRestSource;
@@ -35,6 +43,11 @@ export interface CountReaderSettings {
   metrics?: RelayMetrics | undefined;
   /** Whether web hooks are configured: then only a hook's mark (or a failure) makes a count stale. */
   webhooks: boolean;
+  /**
+   * Answer a session no hook has named and never read `count: 0, assumed: true` when the budget
+   * cannot pay for its first read (`assumeUnseenSessions`, with web hooks only).
+   */
+  assumeUnseen: boolean;
   /**
    * After a hook-asked read that Crisp's cache answered (`Bloom-Status: HIT`) with the count
    * unchanged, when to read once more (ms), or `false` never.
@@ -65,6 +78,8 @@ export class CountReader {
   upstreamCalls = 0;
   /** Counts raised by a hook's word, and what the reads that landed on them found (`/healthz`). */
   readonly derived = { applied: 0, verified: 0, wrong: 0 };
+  /** Answers assumed without a read (`/healthz`). */
+  assumedAnswers = 0;
 
   constructor(settings: CountReaderSettings) {
     this.#s = settings;
@@ -176,6 +191,7 @@ export class CountReader {
    */
   async hook(sessionId: string, watched: boolean, effect: HookEffect): Promise<ReadOutcome | null> {
     const derived = effect === 'unknown' ? undefined : await this.#derive(sessionId, effect);
+    if (derived === 'unaffected') return null;
     if (derived) return derived;
     await this.#s.store.markChanged(sessionId, this.#s.now(), this.#s.retainMs);
     if (!watched && (await this.#s.store.getCount(sessionId)) === undefined) return null;
@@ -186,15 +202,21 @@ export class CountReader {
    * A hook whose effect is known, applied without a read: an operator's message raises the
    * cached count by one (published to every stream), the visitor's own leaves it as it is. Not
    * when no count is cached, a hook's re-read is pending or in flight (the base is not known), or
-   * the store cannot derive: `undefined` then, and the hook is a read as before.
+   * the store cannot derive: `undefined` then, and the hook is a read as before. The visitor's
+   * own message on a session the relay knows nothing of (never read, never marked) changes no
+   * count it could hold: `'unaffected'`, nothing marked, nothing read.
    */
-  async #derive(sessionId: string, effect: 'raise' | 'none'): Promise<ReadOutcome | undefined> {
+  async #derive(
+    sessionId: string,
+    effect: 'raise' | 'none',
+  ): Promise<ReadOutcome | 'unaffected' | undefined> {
     const { store, now } = this.#s;
     if (!store.deriveCount || this.#inflight.has(sessionId) || this.#queued.has(sessionId)) {
       return undefined;
     }
     if (effect === 'none') {
       const { cached, changedAt } = await this.#look(sessionId);
+      if (cached === undefined && changedAt === undefined) return 'unaffected';
       if (cached?.count == null || cached.removed || isStale(cached, changedAt, true)) return;
       return fromCache(cached, false);
     }
@@ -279,14 +301,7 @@ export class CountReader {
 
   /** Reads Crisp while holding the session's lease; publishes the result, then gives it back. */
   async #readHolding(sessionId: string, mode: ReadMode, lease: string): Promise<ReadOutcome> {
-    const { store, now } = this.#s;
-    let published = false;
-    const refuse = async (cached: CachedCount | undefined, failure: UpstreamFailure) => {
-      // Waiting instances answer the same instead of calling Crisp themselves.
-      published = true;
-      await store.publish({ sessionId, failure });
-      return fallback(cached, failure);
-    };
+    const holding: Holding = { sessionId, published: false, result: 'skipped' };
     try {
       const { cached, changedAt, fresh } = await this.#look(sessionId);
       // Another instance may have read it between our cache check and the lease.
@@ -294,66 +309,113 @@ export class CountReader {
       // A check of a derived count that a read (or another hook's word) already replaced.
       if (mode === 'verify' && !cached?.derived) return fromCache(cached ?? gone, false);
       const remembered = this.#s.failures.recall(sessionId);
-      if (remembered) return await refuse(cached, remembered);
+      if (remembered) return await this.#refuse(holding, cached, remembered);
       const admission = await this.#s.gate.admit();
-      if (admission.kind === 'paused') return await refuse(cached, admission.failure);
-      let result: CallResult = 'skipped';
+      if (admission.kind === 'paused')
+        return await this.#refuse(holding, cached, admission.failure);
       try {
         const share =
           mode === 'read' ? shareOf(cached, changedAt) : mode === 'verify' ? 'safety' : 'hooks';
         const retryAfterMs = await this.#s.budget.take(share);
-        if (retryAfterMs > 0) {
-          if (cached) return fromCache(cached, isStale(cached, changedAt, this.#s.webhooks));
-          return { kind: 'budget-exhausted', retryAfterMs };
-        }
-        this.upstreamCalls++;
-        const startedAt = now();
-        let count: number;
-        const controller = this.#track();
-        try {
-          count = await this.#s.source.read(sessionId, { signal: controller.signal });
-          result = 'answered';
-          this.#s.metrics?.upstreamCall(share, 'ok');
-        } catch (error) {
-          // The relay is closing: not Crisp's failure; waiters read themselves (see `finally`).
-          if (controller.signal.aborted) return fallback(cached, { code: 'network' });
-          const failure = toFailure(error);
-          this.#s.metrics?.upstreamCall(share, failure.code);
-          if (failure.code === 'session-not-found') {
-            result = 'answered';
-            this.#s.upstream.answered(now());
-            published = true;
-            await this.#save(sessionId, null, cached, startedAt);
-            return { kind: 'gone' };
-          }
-          result = { failure };
-          // A setup error (key, tier, subscription) fails every read alike: logged once, there.
-          if (!this.#s.upstream.failed(failure, now())) {
-            this.#s.log(
-              `crisp-unread relay: reading ${sessionId} failed: ${failure.code}${failure.status ? ` (${failure.status})` : ''}`,
-            );
-          }
-          this.#s.failures.remember(sessionId, failure);
-          return await refuse(cached, failure);
-        } finally {
-          this.#controllers.delete(controller);
-        }
-        this.#s.failures.forget(sessionId);
-        this.#s.upstream.answered(now());
-        published = true;
-        const hit = this.#s.takeBloomStatus(sessionId)?.toUpperCase() === 'HIT';
-        const hookAsked = mode === 'refresh' || (mode === 'read' && share === 'hooks');
-        if (hit && hookAsked && cached?.count === count) this.#recheck(sessionId);
-        const entry = await this.#save(sessionId, count, cached, startedAt);
-        return fromCache(entry, false);
+        if (retryAfterMs > 0) return this.#unpaid(mode, cached, changedAt, retryAfterMs);
+        return await this.#callCrisp(holding, mode, share, cached);
       } finally {
-        await admission.done(result);
+        await admission.done(holding.result);
       }
     } finally {
-      await store.release(lease);
+      await this.#s.store.release(lease);
       // Nothing read (cache, budget, closing): instances waiting on the lease read themselves.
-      if (!published) await store.publish({ sessionId, released: true });
+      if (!holding.published) await this.#s.store.publish({ sessionId, released: true });
     }
+  }
+
+  /** A failure answered, and published so that waiting instances answer the same. */
+  async #refuse(
+    holding: Holding,
+    cached: CachedCount | undefined,
+    failure: UpstreamFailure,
+  ): Promise<ReadOutcome> {
+    holding.published = true;
+    await this.#s.store.publish({ sessionId: holding.sessionId, failure });
+    return fallback(cached, failure);
+  }
+
+  /** No budget for the read: the cached count as it is, an assumed one, or the budget's wait. */
+  #unpaid(
+    mode: ReadMode,
+    cached: CachedCount | undefined,
+    changedAt: number | undefined,
+    retryAfterMs: number,
+  ): ReadOutcome {
+    if (cached) return fromCache(cached, isStale(cached, changedAt, this.#s.webhooks));
+    // Never read and never named by a hook: no event changed its count while hooks came in.
+    if (mode === 'read' && changedAt === undefined && this.#s.assumeUnseen) {
+      this.assumedAnswers++;
+      return assumedCount(this.#s.now());
+    }
+    return { kind: 'budget-exhausted', retryAfterMs };
+  }
+
+  /** The upstream call itself, paid for: its count saved and published, or its failure. */
+  async #callCrisp(
+    holding: Holding,
+    mode: ReadMode,
+    share: BudgetShareName,
+    cached: CachedCount | undefined,
+  ): Promise<ReadOutcome> {
+    const { sessionId } = holding;
+    this.upstreamCalls++;
+    const startedAt = this.#s.now();
+    let count: number;
+    const controller = this.#track();
+    try {
+      count = await this.#s.source.read(sessionId, { signal: controller.signal });
+      holding.result = 'answered';
+      this.#s.metrics?.upstreamCall(share, 'ok');
+    } catch (error) {
+      // The relay is closing: not Crisp's failure; waiters read themselves (see `#readHolding`).
+      if (controller.signal.aborted) return fallback(cached, { code: 'network' });
+      return await this.#callFailed(holding, share, cached, toFailure(error), startedAt);
+    } finally {
+      this.#controllers.delete(controller);
+    }
+    this.#s.failures.forget(sessionId);
+    this.#s.upstream.answered(this.#s.now());
+    holding.published = true;
+    const hit = this.#s.takeBloomStatus(sessionId)?.toUpperCase() === 'HIT';
+    const hookAsked = mode === 'refresh' || (mode === 'read' && share === 'hooks');
+    if (hit && hookAsked && cached?.count === count) this.#recheck(sessionId);
+    const entry = await this.#save(sessionId, count, cached, startedAt);
+    return fromCache(entry, false);
+  }
+
+  /** Crisp said no: a gone session is saved as such, any other failure remembered and refused. */
+  async #callFailed(
+    holding: Holding,
+    share: BudgetShareName,
+    cached: CachedCount | undefined,
+    failure: UpstreamFailure,
+    startedAt: number,
+  ): Promise<ReadOutcome> {
+    const { sessionId } = holding;
+    const { now } = this.#s;
+    this.#s.metrics?.upstreamCall(share, failure.code);
+    if (failure.code === 'session-not-found') {
+      holding.result = 'answered';
+      this.#s.upstream.answered(now());
+      holding.published = true;
+      await this.#save(sessionId, null, cached, startedAt);
+      return { kind: 'gone' };
+    }
+    holding.result = { failure };
+    // A setup error (key, tier, subscription) fails every read alike: logged once, there.
+    if (!this.#s.upstream.failed(failure, now())) {
+      this.#s.log(
+        `crisp-unread relay: reading ${sessionId} failed: ${failure.code}${failure.status ? ` (${failure.status})` : ''}`,
+      );
+    }
+    this.#s.failures.remember(sessionId, failure);
+    return await this.#refuse(holding, cached, failure);
   }
 
   /**
@@ -423,23 +485,22 @@ export class CountReader {
     | { kind: 'retry'; message: RelayMessage | undefined; aborted: boolean }
   > {
     const { store } = this.#s;
-    let settle: (message: RelayMessage | undefined) => void = () => {};
-    const published = new Promise<RelayMessage | undefined>((resolve) => {
-      settle = resolve;
-    });
-    const unsubscribe = await store.subscribe(sessionId, (message) => settle(message));
-    const timer = setTimeout(() => settle(undefined), leaseMs);
     const controller = this.#track();
-    controller.signal.addEventListener('abort', () => settle(undefined), { once: true });
-    if (controller.signal.aborted) settle(undefined);
     try {
-      const { cached, fresh } = await this.#look(sessionId);
-      if (mode === 'read' && fresh) {
-        return { kind: 'outcome', outcome: fromCache(cached!, false) };
-      }
-      // The holder may have finished before we subscribed: its lease is free again then.
-      if (await store.acquire(lease, leaseMs)) return 'acquired';
-      const message = await published;
+      const waited = await waitForPublished(store, sessionId, {
+        timeoutMs: leaseMs,
+        signal: controller.signal,
+        meanwhile: async () => {
+          const { cached, fresh } = await this.#look(sessionId);
+          if (mode === 'read' && fresh) {
+            return { kind: 'outcome' as const, outcome: fromCache(cached!, false) };
+          }
+          // The holder may have finished before we subscribed: its lease is free again then.
+          return (await store.acquire(lease, leaseMs)) ? ('acquired' as const) : undefined;
+        },
+      });
+      if ('early' in waited) return waited.early;
+      const { message } = waited;
       if (message && 'failure' in message) {
         this.#s.failures.remember(sessionId, message.failure);
         return {
@@ -452,48 +513,17 @@ export class CountReader {
       }
       return { kind: 'retry', message, aborted: controller.signal.aborted };
     } finally {
-      clearTimeout(timer);
       this.#controllers.delete(controller);
-      await unsubscribe();
     }
   }
 }
 
-/**
- * `read`: a client's; `refresh`: a web hook's; `recheck`: the one more after a cache HIT;
- * `verify`: the check of a derived count.
- */
-type ReadMode = 'read' | 'refresh' | 'recheck' | 'verify';
-
-/** What a web hook's event does to `unread.visitor`: `raise` by one, `none`, or `unknown`. */
-export type HookEffect = 'raise' | 'none' | 'unknown';
-
 /** How long after a derived count its check may read Crisp. */
 const derivedCheckMs = 10_000;
 
-const gone: CachedCount = { count: null, readAt: 0, changedAt: 0 };
-
-function fromCache(entry: CachedCount, stale: boolean): ReadOutcome {
-  if (entry.count === null) return { kind: 'gone' };
-  return { kind: 'count', entry: entry as CachedCount & { count: number }, stale };
-}
-
-/**
- * A failed read answers the last known count as stale, except for setup failures (credentials
- * refused, plugin not subscribed): those answer the error, so the operator sees it.
- */
-function fallback(cached: CachedCount | undefined, failure: UpstreamFailure): ReadOutcome {
-  const credentials =
-    failure.code === 'unauthorized' ||
-    failure.code === 'forbidden' ||
-    failure.code === 'misconfigured';
-  if (!credentials && cached?.count != null) return fromCache(cached, true);
-  return { kind: 'failed', failure };
-}
-
-function toFailure(error: unknown): UpstreamFailure {
-  if (isUnreadError(error)) {
-    return { code: error.code, status: error.status, retryAfterMs: error.retryAfterMs };
-  }
-  return { code: 'network' };
+/** One read under a session's lease: whether waiters were told, and what the gate hears. */
+interface Holding {
+  readonly sessionId: string;
+  published: boolean;
+  result: CallResult;
 }

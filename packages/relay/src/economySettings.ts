@@ -1,7 +1,7 @@
 import type { BudgetShares } from './types';
 
 export interface EconomySettings {
-  /** The shares in use: without web hooks the `hooks` fraction goes to `safety`. */
+  /** The shares in use: without web hooks the `hooks` fraction goes half to each other share. */
   shares: BudgetShares;
   /** How old a count may be and still be fresh: `safetyRefreshMs` with web hooks, else `ttlMs`. */
   maxAgeMs: number;
@@ -21,7 +21,13 @@ export function economySettings(options: {
   const hooks = options.webhookSecret !== undefined || options.webhookToken !== undefined;
   return {
     webhooks: hooks,
-    shares: hooks ? shares : { ...shares, hooks: 0, safety: shares.safety + shares.hooks },
+    shares: hooks
+      ? shares
+      : {
+          hooks: 0,
+          firstReads: shares.firstReads + shares.hooks / 2,
+          safety: shares.safety + shares.hooks / 2,
+        },
     maxAgeMs: hooks ? options.safetyRefreshMs : options.ttlMs,
   };
 }

@@ -41,7 +41,12 @@ function countEvent(
   return {
     event,
     id: String(entry.changedAt),
-    data: JSON.stringify({ count: entry.count, updatedAt: entry.readAt, stale }),
+    data: JSON.stringify({
+      count: entry.count,
+      updatedAt: entry.readAt,
+      stale,
+      ...(entry.assumed ? { assumed: true } : {}),
+    }),
   };
 }
 

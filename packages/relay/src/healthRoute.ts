@@ -23,6 +23,8 @@ export function mountHealthRoutes(routes: Hono<RelayEnv>, parts: RelayParts): vo
       upstream: upstream.report(),
       hooks: s.webhooks ? hookHealth.report() : null,
       derived: s.webhooks ? { ...reader.derived } : null,
+      // Answers `assumed: true` since start: how often the budget could not pay a first read.
+      assumed: s.webhooks ? reader.assumedAnswers : null,
     });
   });
 

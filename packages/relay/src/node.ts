@@ -74,13 +74,23 @@ function trustProxyFromEnv(value: string | undefined): boolean | number {
   );
 }
 
+/** A boolean variable: `true`/`1`, `false`/`0`, or unset (the option's default). */
+function booleanFromEnv(name: string, value: string | undefined): boolean | undefined {
+  const text = value?.trim().toLowerCase() ?? '';
+  if (text === '') return undefined;
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
+  return misconfigured(`\`${name}\` must be true or false.`, 'crisp-unread relay');
+}
+
 /**
  * Relay options from environment variables: `CRISP_WEBSITE_ID`, `CRISP_IDENTIFIER`, `CRISP_KEY`
  * (required), `CRISP_TIER`, `CRISP_API_URL`, `CRISP_WEBHOOK_SECRET`, `CRISP_WEBHOOK_TOKEN`, `RELAY_TTL_MS`,
  * `RELAY_DAILY_BUDGET`, `RELAY_SAFETY_REFRESH_MS`, `RELAY_FAILURE_MEMORY_MS`,
  * `RELAY_ALLOWED_ORIGINS` (comma-separated, or `*`), `RELAY_BASE_PATH`,
  * `RELAY_TRUST_PROXY` (`1`/`true`, or a number of proxy hops), `RELAY_MAX_STREAMS`,
- * `RELAY_MAX_STREAMS_PER_CLIENT`. Throws `misconfigured` naming the variable for a bad value;
+ * `RELAY_MAX_STREAMS_PER_CLIENT`, `RELAY_RETAIN_MS`, `RELAY_FIRST_READ_WAIT_MS`,
+ * `RELAY_DERIVE_FROM_HOOKS` and `RELAY_ASSUME_UNSEEN_SESSIONS` (`true`/`false`). Throws `misconfigured` naming the variable for a bad value;
  * `createUnreadRelay(() => relayOptionsFromEnv())` reads them on the first request instead.
  */
 export function relayOptionsFromEnv(
@@ -119,6 +129,13 @@ export function relayOptionsFromEnv(
     trustProxy: trustProxyFromEnv(env.RELAY_TRUST_PROXY),
     maxStreams: number('RELAY_MAX_STREAMS'),
     maxStreamsPerClient: number('RELAY_MAX_STREAMS_PER_CLIENT'),
+    retainMs: number('RELAY_RETAIN_MS'),
+    firstReadWaitMs: number('RELAY_FIRST_READ_WAIT_MS'),
+    deriveFromHooks: booleanFromEnv('RELAY_DERIVE_FROM_HOOKS', env.RELAY_DERIVE_FROM_HOOKS),
+    assumeUnseenSessions: booleanFromEnv(
+      'RELAY_ASSUME_UNSEEN_SESSIONS',
+      env.RELAY_ASSUME_UNSEEN_SESSIONS,
+    ),
   };
 }
 

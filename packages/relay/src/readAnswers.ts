@@ -12,6 +12,7 @@ export function countBody(outcome: Extract<ReadOutcome, { kind: 'count' }>): Res
     count: outcome.entry.count,
     updatedAt: outcome.entry.readAt,
     stale: outcome.stale,
+    ...(outcome.entry.assumed ? { assumed: true } : {}),
   });
 }
 

@@ -82,6 +82,10 @@ const relayOptionsSchema = z
         z.boolean({ error: '`deriveFromHooks` must be a boolean.' }),
         true,
       ),
+      assumeUnseenSessions: z._default(
+        z.boolean({ error: '`assumeUnseenSessions` must be a boolean.' }),
+        true,
+      ),
       firstReadWaitMs: z._default(positive('firstReadWaitMs'), 2000),
       webhookSecret: z.optional(
         z

@@ -117,6 +117,7 @@ function countReader(
     now: s.now,
     metrics: s.metrics,
     webhooks: s.webhooks,
+    assumeUnseen: s.webhooks && s.assumeUnseenSessions,
     cacheHitRereadMs: s.cacheHitRereadMs,
     takeBloomStatus: bloom.take,
   });

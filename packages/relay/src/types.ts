@@ -21,6 +21,11 @@ export interface CachedCount {
    * read from Crisp; a later read verifies it.
    */
   readonly derived?: true | undefined;
+  /**
+   * Not read from Crisp but assumed: a session no web hook has named and the relay never read,
+   * when the budget cannot pay for its first read (`assumeUnseenSessions`). Answered, never stored.
+   */
+  readonly assumed?: true | undefined;
 }
 
 /** What a store carries between relay instances about one session. */
@@ -290,6 +295,17 @@ export interface UnreadRelayOptions {
    * were found wrong. `false` makes every hook a read. Defaults to `true`.
    */
   deriveFromHooks?: boolean | undefined;
+  /**
+   * With web hooks: a session no hook has named and the relay never read, whose first read the
+   * budget cannot pay for now (the `firstReads` share is paced), is answered `count: 0` with
+   * `assumed: true` instead of 503 `budget-exhausted`. Its conversation has no unread message
+   * unless Crisp lost a hook about it; the relay reads it once the pacing allows (on a client's
+   * next read, and every `safetyRefreshMs` while a stream watches it) or a hook names it. A relay
+   * whose store was emptied (a memory store restarted) assumes for every returning visitor until
+   * their reads come through: keep counts in Redis where that matters. `false` answers 503 as
+   * before. Defaults to `true`.
+   */
+  assumeUnseenSessions?: boolean | undefined;
   /**
    * How long a count (and a web hook's mark) is kept after it was last written, in the store's
    * memory or Redis (the same TTL): a returning visitor's count costs no call while it is kept.

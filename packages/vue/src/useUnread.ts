@@ -39,6 +39,11 @@ export interface UseUnreadReturn {
    * while `status` stays `'error'` (see `UnreadState.fetching`).
    */
   readonly fetching: Readonly<Ref<boolean>>;
+  /**
+   * `true` while the count was assumed by the relay, not read from Crisp: a session no chat
+   * event has named yet (see `UnreadState.assumed`).
+   */
+  readonly assumed: Readonly<Ref<boolean>>;
   /** Reads now (see `UnreadStore.refresh`); resolves at once without a store. */
   refresh(): Promise<void>;
 }
@@ -63,12 +68,14 @@ export function useUnread(store?: MaybeRefOrGetter<UnreadStore | null>): UseUnre
   const error = shallowRef<UnreadError | null>(null);
   const stale = shallowRef(false);
   const fetching = shallowRef(false);
+  const assumed = shallowRef(false);
   const sync = (state: UnreadState) => {
     count.value = state.count;
     status.value = state.status;
     error.value = state.error;
     stale.value = state.stale;
     fetching.value = state.fetching;
+    assumed.value = state.assumed;
   };
   sync(target()?.getSnapshot() ?? idleUnreadState);
 
@@ -97,6 +104,7 @@ export function useUnread(store?: MaybeRefOrGetter<UnreadStore | null>): UseUnre
     isLoading: computed(() => status.value === 'loading'),
     stale: shallowReadonly(stale),
     fetching: shallowReadonly(fetching),
+    assumed: shallowReadonly(assumed),
     refresh: () => target()?.refresh() ?? Promise.resolve(),
   };
 }

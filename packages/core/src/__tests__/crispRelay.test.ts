@@ -87,6 +87,47 @@ describe('crispRelay.read', () => {
     );
   });
 
+  it('reads assumed from the body: only when true, a non-boolean is invalid', async () => {
+    const answering = (body: unknown) =>
+      crispRelay({
+        url: 'http://127.0.0.1:9',
+        fetch: async () => new Response(JSON.stringify(body), { status: 200 }),
+      }).read(sessionId, { signal: signal() });
+    expect(await answering({ count: 0, updatedAt: 1, stale: false, assumed: true })).toEqual({
+      count: 0,
+      stale: false,
+      assumed: true,
+    });
+    expect(await answering({ count: 2, updatedAt: 1, assumed: false })).toEqual({
+      count: 2,
+      stale: false,
+    });
+    expect((await rejection(answering({ count: 0, updatedAt: 1, assumed: 1 }))).code).toBe(
+      'invalid-response',
+    );
+  });
+
+  it("shows a relay's assumed count as assumed until a read replaces it", async () => {
+    let body: unknown = { count: 0, updatedAt: 1, stale: false, assumed: true };
+    const source = crispRelay({
+      url: 'http://127.0.0.1:9',
+      fetch: async () => new Response(JSON.stringify(body), { status: 200 }),
+    });
+    const store = createUnreadStore({ source, sessionId, queryClient: new QueryClient() });
+    const states: { count: number | null; assumed: boolean; status: string }[] = [];
+    const unsubscribe = store.subscribe(({ count, assumed, status }) =>
+      states.push({ count, assumed, status }),
+    );
+    await vi.waitFor(() => expect(store.getSnapshot().status).toBe('ready'));
+    expect(store.getSnapshot()).toMatchObject({ count: 0, assumed: true, stale: false });
+    body = { count: 2, updatedAt: 2, stale: false };
+    await store.refresh();
+    expect(store.getSnapshot()).toMatchObject({ count: 2, assumed: false, status: 'ready' });
+    expect(states.filter((state) => state.assumed).map((state) => state.count)).toEqual([0]);
+    unsubscribe();
+    store.dispose();
+  });
+
   it('refuses reconnect settings that cannot make a backoff', () => {
     const url = 'http://127.0.0.1:9';
     for (const reconnect of [

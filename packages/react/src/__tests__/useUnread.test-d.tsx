@@ -28,9 +28,10 @@ describe('useUnread types', () => {
     expectTypeOf(result.isLoading).toEqualTypeOf<boolean>();
     expectTypeOf(result.stale).toEqualTypeOf<boolean>();
     expectTypeOf(result.fetching).toEqualTypeOf<boolean>();
+    expectTypeOf(result.assumed).toEqualTypeOf<boolean>();
     expectTypeOf(result.refresh).toEqualTypeOf<() => Promise<void>>();
     expectTypeOf<keyof UseUnreadResult>().toEqualTypeOf<
-      'count' | 'status' | 'error' | 'isLoading' | 'stale' | 'fetching' | 'refresh'
+      'count' | 'status' | 'error' | 'isLoading' | 'stale' | 'fetching' | 'assumed' | 'refresh'
     >();
     // @ts-expect-error the result is read-only
     result.count = 1;

@@ -145,6 +145,19 @@ describe('useUnread', () => {
     expect(results.at(-1)).toMatchObject({ count: 2, stale: false });
   });
 
+  it("says assumed while the count is the relay's assumption, rendering once per change", async () => {
+    const source = countingSource({ count: 0, stale: false, assumed: true });
+    const store = track(testStore(source));
+    const { results } = renderCounted(store);
+    await advance(0);
+    expect(results.at(-1)).toMatchObject({ count: 0, status: 'ready', assumed: true });
+    const before = results.length;
+    source.answer = { count: 1, stale: false };
+    await advance(3_000);
+    expect(results.length - before).toBe(1);
+    expect(results.at(-1)).toMatchObject({ count: 1, status: 'ready', assumed: false });
+  });
+
   it('keeps the last count and shows the error when a read fails', async () => {
     const source = countingSource(4);
     const store = track(testStore(source));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  Budget,
   dayMs,
   defaultBudgetShares,
   hourCounter,
@@ -10,14 +11,15 @@ import {
   utcDay,
 } from '../budget';
 import { createUnreadRelay } from '../createUnreadRelay';
+import { memoryStore } from '../memoryStore';
 
 const midnight = Date.UTC(2026, 0, 15);
 
 describe('shareLimits', () => {
   it('splits the total exactly, never more', () => {
     expect(shareLimits(5000, defaultBudgetShares)).toEqual({
-      hooks: 2250,
-      firstReads: 2250,
+      hooks: 4000,
+      firstReads: 500,
       safety: 500,
     });
     for (const total of [0, 1, 2, 3, 7, 10, 999, 5001]) {
@@ -115,12 +117,51 @@ describe('economy options', () => {
       now: () => midnight + dayMs - 1,
     });
     const health = await (await relay.fetch(new Request('http://relay.test/healthz'))).json();
-    // Without web hooks the hooks fraction goes to safety.
+    // Without web hooks the hooks fraction goes half to each other share.
     expect(health.budget.shares).toEqual({
       hooks: { limit: 0, spent: 0, remaining: 0, allowance: 0 },
-      firstReads: { limit: 200, spent: 0, remaining: 200, allowance: 200 },
-      safety: { limit: 800, spent: 0, remaining: 800, allowance: 800 },
+      firstReads: { limit: 300, spent: 0, remaining: 300, allowance: 300 },
+      safety: { limit: 700, spent: 0, remaining: 700, allowance: 700 },
     });
     await relay.close();
+  });
+});
+
+describe('Budget: a web hook read past its share', () => {
+  it("spends what safety, then firstReads, have not spent of their paced allowance; they never borrow hooks'", async () => {
+    const at = midnight + dayMs - 1;
+    const budget = new Budget({
+      store: memoryStore({ now: () => at }),
+      total: 100,
+      shares: { hooks: 0.1, firstReads: 0.3, safety: 0.6 },
+      now: () => at,
+    });
+    // firstReads spends 20 of its 30 first (the hour's cap, hourlyCap(30) = 25, allows them).
+    for (let i = 0; i < 20; i++) expect(await budget.take('firstReads')).toBe(0);
+    let hookReads = 0;
+    while ((await budget.take('hooks')) === 0) hookReads++;
+    // 10 of its own, 60 of safety's, the 10 firstReads had left.
+    expect(hookReads).toBe(80);
+    const report = await budget.report();
+    expect(report.shares.hooks.spent).toBe(10);
+    expect(report.shares.safety.spent).toBe(60);
+    expect(report.shares.firstReads.spent).toBe(30);
+    expect(await budget.take('firstReads')).toBeGreaterThan(0);
+    expect(await budget.take('safety')).toBeGreaterThan(0);
+  });
+
+  it('leaves the other shares alone while the hooks share has room', async () => {
+    const at = midnight + dayMs - 1;
+    const budget = new Budget({
+      store: memoryStore({ now: () => at }),
+      total: 100,
+      shares: { hooks: 0.5, firstReads: 0.25, safety: 0.25 },
+      now: () => at,
+    });
+    for (let i = 0; i < 50; i++) expect(await budget.take('hooks')).toBe(0);
+    const report = await budget.report();
+    expect(report.shares.hooks.spent).toBe(50);
+    expect(report.shares.safety.spent).toBe(0);
+    expect(report.shares.firstReads.spent).toBe(0);
   });
 });

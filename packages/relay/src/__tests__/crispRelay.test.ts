@@ -98,8 +98,11 @@ describe('crispRelay.read', () => {
   });
 
   it('maps relay errors to UnreadError codes', async () => {
-    // dailyBudget 4 with web hooks: 1 first read (firstReads 0.3), spent on the gone session.
-    const source = crispRelay({ url: await startRelay({ dailyBudget: 4 }) });
+    // dailyBudget 4 with web hooks: 1 first read (firstReads 0.3), spent on the gone session;
+    // the next cold session is refused, not assumed.
+    const source = crispRelay({
+      url: await startRelay({ dailyBudget: 4, assumeUnseenSessions: false }),
+    });
     const gone = emulator.createSession(website.websiteId);
     emulator.deleteSession(website.websiteId, gone);
     expect((await readError(source.read(gone, { signal: signal() }))).code).toBe(

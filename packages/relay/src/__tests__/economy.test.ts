@@ -6,6 +6,7 @@ import {
   eventually,
   type Harness,
   manualClock,
+  noHookShares,
   sseReader,
   startHarness,
   waitFor,
@@ -177,7 +178,7 @@ describe('daily budget', () => {
   it('paces each share over the day: a burst at 01:00 spends the allowance, more comes later', async () => {
     const clock = manualClock(Date.UTC(2026, 0, 15, 1, 0));
     // No web hooks: firstReads 300 of 1000, paced: ceil(300 x (0.1 + 0.9 x 1/24)) = 42 at 01:00.
-    h = await startHarness({ now: clock.now, dailyBudget: 1000 });
+    h = await startHarness({ now: clock.now, dailyBudget: 1000, budgetShares: noHookShares });
     const harness = h;
     const sessions = Array.from({ length: 60 }, () =>
       harness.emulator.createSession(harness.website.websiteId, { unread: 1 }),
@@ -221,12 +222,13 @@ describe('daily budget', () => {
     const clock = manualClock(Date.UTC(2026, 0, 15, 23, 59));
     const store = memoryStore({ now: clock.now });
     // No web hooks: firstReads is 3 of 10.
-    h = await startHarness({ store, dailyBudget: 10, now: clock.now });
+    h = await startHarness({ store, dailyBudget: 10, now: clock.now, budgetShares: noHookShares });
     const { createUnreadRelay } = await import('../createUnreadRelay');
     const second = createUnreadRelay({
       ...h.emulator.restOptions(h.website),
       store,
       dailyBudget: 10,
+      budgetShares: noHookShares,
       now: clock.now,
       rateLimit: false,
       log: false,

@@ -13,4 +13,29 @@ describe('relayOptionsFromEnv', () => {
       '`RELAY_FAILURE_MEMORY_MS` must be a number.',
     );
   });
+
+  it('reads retention, the first read wait and the two hook rules; refuses what is not a boolean', () => {
+    expect(
+      relayOptionsFromEnv({
+        RELAY_RETAIN_MS: '86400000',
+        RELAY_FIRST_READ_WAIT_MS: '1500',
+        RELAY_DERIVE_FROM_HOOKS: 'false',
+        RELAY_ASSUME_UNSEEN_SESSIONS: '0',
+      }),
+    ).toMatchObject({
+      retainMs: 86_400_000,
+      firstReadWaitMs: 1500,
+      deriveFromHooks: false,
+      assumeUnseenSessions: false,
+    });
+    expect(relayOptionsFromEnv({ RELAY_ASSUME_UNSEEN_SESSIONS: 'TRUE' }).assumeUnseenSessions).toBe(
+      true,
+    );
+    const unset = relayOptionsFromEnv({});
+    expect(unset.deriveFromHooks).toBeUndefined();
+    expect(unset.assumeUnseenSessions).toBeUndefined();
+    expect(() => relayOptionsFromEnv({ RELAY_DERIVE_FROM_HOOKS: 'yes' })).toThrow(
+      '`RELAY_DERIVE_FROM_HOOKS` must be true or false.',
+    );
+  });
 });

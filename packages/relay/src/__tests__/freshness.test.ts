@@ -4,6 +4,7 @@ import type { BudgetReport } from '../types';
 import {
   type Harness,
   manualClock,
+  noHookShares,
   shiftedClock,
   sseReader,
   startHarness,
@@ -163,8 +164,13 @@ describe('event-driven freshness (web hooks configured)', () => {
 
 describe('without web hooks', () => {
   it('re-reads streamed sessions each ttlMs, until the safety share is spent', async () => {
-    // No hooks: firstReads 6, safety 14 (the hooks fraction goes to safety).
-    h = await startHarness({ now: shiftedClock(), ttlMs: 100, dailyBudget: 20 });
+    // No hooks: firstReads 6, safety 14 (half the hooks fraction goes to each).
+    h = await startHarness({
+      now: shiftedClock(),
+      ttlMs: 100,
+      dailyBudget: 20,
+      budgetShares: noHookShares,
+    });
     const harness = h;
     const sessions = Array.from({ length: 5 }, () =>
       harness.emulator.createSession(harness.website.websiteId, { unread: 1 }),

@@ -31,6 +31,9 @@ export const webhookSecret = 'relay-test-webhook-secret';
  */
 export const testBudgetShares = { hooks: 0.5, firstReads: 0.3, safety: 0.2 } as const;
 
+/** Shares that leave firstReads 0.3 and safety 0.7 without web hooks (half of hooks to each). */
+export const noHookShares = { hooks: 0.4, firstReads: 0.1, safety: 0.5 } as const;
+
 /** An emulator with one website and session (2 unread), and a relay on 127.0.0.1 reading it. */
 export async function startHarness(
   options: Partial<UnreadRelayOptions> & {
@@ -51,6 +54,9 @@ export async function startHarness(
     firstReadLimit: false,
     unknownSessionLimit: false,
     budgetShares: testBudgetShares,
+    // Answers without a read have their own tests (assumed.test.ts); elsewhere a cold session
+    // past its budget is the 503 those tests check.
+    assumeUnseenSessions: false,
     log: (line) => logs.push(line),
     ...(webhook ? { webhookSecret } : {}),
     ...relayOptions,

@@ -84,6 +84,8 @@ async function startInstance(
     firstReadLimit: false,
     unknownSessionLimit: false,
     budgetShares: testBudgetShares,
+    // Answers without a read have their tests in assumed.test.ts; here a spent share is a 503.
+    assumeUnseenSessions: false,
     webhookSecret,
     store,
     log: (line) => logs.push(line),

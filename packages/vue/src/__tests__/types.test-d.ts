@@ -15,6 +15,7 @@ describe('useUnread types', () => {
     expectTypeOf(unread.isLoading.value).toEqualTypeOf<boolean>();
     expectTypeOf(unread.stale.value).toEqualTypeOf<boolean>();
     expectTypeOf(unread.fetching.value).toEqualTypeOf<boolean>();
+    expectTypeOf(unread.assumed.value).toEqualTypeOf<boolean>();
     expectTypeOf(unread.refresh).toEqualTypeOf<() => Promise<void>>();
     expectTypeOf(unread.count).toExtend<Readonly<Ref<number | null>>>();
     // @ts-expect-error the refs are read-only

@@ -142,6 +142,21 @@ describe('useUnread', () => {
     wrapper.unmount();
   });
 
+  it("exposes assumed: true while the count is the relay's assumption", async () => {
+    const source = scriptedSource({ count: 0, stale: false, assumed: true }, 1);
+    const store = makeStore({ source });
+    const { component, stats } = badge(() => useUnread(store));
+    const wrapper = mount(component);
+    await settle();
+    const { assumed, count } = stats.unread!;
+    expect(assumed.value).toBe(true);
+    expect(count.value).toBe(0);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(assumed.value).toBe(false);
+    expect(count.value).toBe(1);
+    wrapper.unmount();
+  });
+
   it('triggers one update when the count changes', async () => {
     const source = scriptedSource(3, 3, 5);
     const store = makeStore({ source });
