@@ -141,6 +141,15 @@ export class Budget {
     return waitMs;
   }
 
+  /**
+   * Whether this instance knows the share is paced out now (a take was refused and its wait has
+   * not passed): no store call, so it may be wrong the other way (an instance that has not been
+   * refused yet says `false`).
+   */
+  pacedOut(share: BudgetShareName): boolean {
+    return this.#refusedUntil[share] > this.#s.now();
+  }
+
   /** A call from the share itself: the firstReads hour's cap, then the day's paced allowance. */
   async #takeOwn(share: BudgetShareName, at: number): Promise<number> {
     if (this.#refusedUntil[share] > at) return this.#refusedUntil[share] - at;

@@ -220,13 +220,46 @@ export class CountReader {
       if (cached?.count == null || cached.removed || isStale(cached, changedAt, true)) return;
       return fromCache(cached, false);
     }
-    const entry = await store.deriveCount(sessionId, 1, now(), this.#s.retainMs);
+    const entry =
+      (await store.deriveCount(sessionId, 1, now(), this.#s.retainMs)) ??
+      (await this.#raiseAssumed(sessionId));
     if (!entry) return undefined;
     this.derived.applied++;
     this.#s.failures.forget(sessionId);
     await store.publish({ sessionId, entry });
     this.#verifyLater(sessionId);
     return fromCache(entry, false);
+  }
+
+  /**
+   * An operator's message on a session no hook named before and the relay never read, while first
+   * reads are paced out (a client's read would be answered `assumed` too): from the assumption
+   * that it had no unread message, its count is 1, still marked `assumed` until a read (the check
+   * below) replaces it. While first reads have room, the hook reads the session as before. One
+   * instance writes it (a lease); a hook that meets the lease taken, a count or a mark reads.
+   */
+  async #raiseAssumed(sessionId: string): Promise<CachedCount | undefined> {
+    const { store, now, retainMs } = this.#s;
+    if (!this.#s.assumeUnseen || !this.#s.budget.pacedOut('firstReads')) return;
+    if ((await store.getChanged(sessionId)) !== undefined) return;
+    const lease = `assume:${sessionId}`;
+    if (!(await store.acquire(lease, 5000))) return;
+    try {
+      if ((await store.getCount(sessionId)) !== undefined) return;
+      const at = now();
+      const entry: CachedCount = {
+        count: 1,
+        readAt: at,
+        changedAt: at,
+        derived: true,
+        assumed: true,
+      };
+      await store.setCount(sessionId, entry, retainMs);
+      await store.markChanged(sessionId, at, retainMs);
+      return entry;
+    } finally {
+      await store.release(lease);
+    }
   }
 
   /**
@@ -460,8 +493,9 @@ export class CountReader {
       count,
       // When the call started: a web hook that came in during the call may name a later change.
       readAt,
+      // An assumed count a read confirmed is new to the streams all the same: it loses its mark.
       changedAt:
-        cached && cached.count === count
+        cached && cached.count === count && !cached.assumed
           ? cached.changedAt
           : Math.max(at, (cached?.changedAt ?? 0) + 1),
     };

@@ -134,6 +134,8 @@ export function deriveEntry(cached: CachedCount, delta: number, at: number): Cac
     readAt,
     changedAt: Math.max(readAt, cached.changedAt + 1),
     derived: true,
+    // Raised from an assumed count, it is still a guess until a read.
+    ...(cached.assumed ? { assumed: true } : {}),
   };
 }
 

@@ -22,8 +22,9 @@ export interface CachedCount {
    */
   readonly derived?: true | undefined;
   /**
-   * Not read from Crisp but assumed: a session no web hook has named and the relay never read,
-   * when the budget cannot pay for its first read (`assumeUnseenSessions`). Answered, never stored.
+   * Not read from Crisp but assumed (`assumeUnseenSessions`): a session no web hook has named and
+   * the relay never read, when the budget cannot pay for its first read (0, answered, not stored),
+   * or a count raised by operators' messages from that assumption (stored, until a read).
    */
   readonly assumed?: true | undefined;
 }

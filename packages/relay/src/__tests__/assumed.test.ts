@@ -22,13 +22,14 @@ const unread = (sessionId: string) => `/sessions/${sessionId}/unread`;
  * A relay with web hooks whose whole budget is 3 first reads (hooks borrow from them): once they
  * are spent, nothing more can be read today.
  */
-async function spentRelay(options: { webhook?: boolean } = {}) {
+async function spentRelay(options: { webhook?: boolean; safety?: number } = {}) {
   const clock = manualClock(Date.UTC(2026, 0, 15, 23, 0));
+  const safety = options.safety ?? 0;
   h = await startHarness({
     webhook: options.webhook ?? true,
     now: clock.now,
-    dailyBudget: 3,
-    budgetShares: { hooks: 0, firstReads: 1, safety: 0 },
+    dailyBudget: 3 + safety,
+    budgetShares: { hooks: 0, firstReads: 3 / (3 + safety), safety: safety / (3 + safety) },
     assumeUnseenSessions: true,
   });
   const harness = h;
@@ -85,7 +86,7 @@ describe('sessions no web hook named and the relay never read (assumeUnseenSessi
     await sse.cancel();
   });
 
-  it('reads a streamed assumed session when a hook names it, then shows Crisp count unmarked', async () => {
+  it("reads a streamed assumed session when a hook names it, then shows Crisp's count unmarked", async () => {
     const clock = manualClock(Date.UTC(2026, 0, 15, 23, 0));
     // firstReads 1 of 10, spent at once; the hooks share has room.
     h = await startHarness({
@@ -104,8 +105,9 @@ describe('sessions no web hook named and the relay never read (assumeUnseenSessi
     expect(sse.counts()[0]).toMatchObject({ count: 0, assumed: true });
     expect(harness.upstream()).toBe(1);
 
+    // An event only a read tells (an operator's message would raise an assumed count).
     harness.emulator.operatorSends(harness.website.websiteId, sessionId);
-    await postHook(harness, sessionId, 'message:received', clock.now());
+    await postHook(harness, sessionId, 'message:updated', clock.now());
     await waitFor(() => sse.counts().length === 2, 10_000, 'the read a hook asked for');
     expect(sse.counts()[1]).toEqual(expect.objectContaining({ count: 1, stale: false }));
     expect(sse.counts()[1]).not.toHaveProperty('assumed');
@@ -113,6 +115,38 @@ describe('sessions no web hook named and the relay never read (assumeUnseenSessi
     const body = await (await harness.get(unread(sessionId))).json();
     expect(body).toMatchObject({ count: 1, stale: false });
     expect(body).not.toHaveProperty('assumed');
+    await sse.cancel();
+  });
+
+  it("raises an assumed count with operators' messages, marked until a read confirms it", async () => {
+    // One safety read left, for the check.
+    const { harness, clock } = await spentRelay({ safety: 1 });
+    const sessionId = harness.emulator.createSession(harness.website.websiteId);
+    const sse = sseReader(await harness.get(stream(sessionId)));
+    await waitFor(() => sse.counts().length === 1);
+    for (const expected of [1, 2]) {
+      harness.emulator.operatorSends(harness.website.websiteId, sessionId);
+      await postHook(harness, sessionId, 'message:received', clock.now());
+      clock.advance(1000);
+      await waitFor(() => sse.counts().length === expected + 1);
+      expect(sse.counts()[expected]).toMatchObject({ count: expected, assumed: true });
+    }
+    expect(await (await harness.get(unread(sessionId))).json()).toMatchObject({
+      count: 2,
+      assumed: true,
+    });
+    expect(harness.upstream()).toBe(3);
+    // Past the safety period, a read (or the check 10 s after the hook) confirms the count, and
+    // it loses its mark.
+    clock.advance(30 * 60_000);
+    await harness.get(unread(sessionId));
+    await waitFor(() => sse.counts().length === 4, 10_000, 'the confirmed count on the stream');
+    expect(sse.counts()[3]).toEqual(expect.objectContaining({ count: 2, stale: false }));
+    expect(sse.counts()[3]).not.toHaveProperty('assumed');
+    const body = await (await harness.get(unread(sessionId))).json();
+    expect(body).toMatchObject({ count: 2, stale: false });
+    expect(body).not.toHaveProperty('assumed');
+    expect(harness.upstream()).toBe(4);
     await sse.cancel();
   });
 

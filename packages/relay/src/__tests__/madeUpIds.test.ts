@@ -120,6 +120,49 @@ describe('unknownSessionLimit: made-up ids cost their senders', () => {
     expect(attackerCalls).toBeLessThanOrEqual(300);
     expect(served).toBeGreaterThanOrEqual(19);
   }, 60_000);
+
+  it('with web hooks and every default, the same flood costs at most the hour of first reads; 20 new visitors get their count', async () => {
+    h = await startHarness({
+      webhook: true,
+      trustProxy: true,
+      rateLimit: undefined,
+      firstReadLimit: undefined,
+      unknownSessionLimit: undefined,
+      budgetShares: undefined,
+      assumeUnseenSessions: undefined,
+      now: noon(),
+    });
+    const harness = h;
+    // New visitors: Crisp holds no unread message for them yet.
+    const real = Array.from({ length: 20 }, () =>
+      harness.emulator.createSession(harness.website.websiteId),
+    );
+    const attack = Promise.all(
+      Array.from({ length: 100 }, async (_, address) => {
+        for (let i = 0; i < 100; i++) {
+          const response = await harness.get(`/sessions/${madeUp()}/unread`, {
+            headers: from(`10.66.${address >> 8}.${address & 255}`),
+          });
+          await response.body?.cancel();
+        }
+      }),
+    );
+    const visitors = await Promise.all(
+      real.map(async (session, i) => {
+        await new Promise((resolve) => setTimeout(resolve, i * 20));
+        const response = await harness.get(`/sessions/${session}/unread`, {
+          headers: from(`203.0.113.${i + 1}`),
+        });
+        return response.status === 200 ? ((await response.json()) as { count: number }) : null;
+      }),
+    );
+    await attack;
+    const realCalls = real.reduce((sum, session) => sum + harness.upstream(session), 0);
+    const attackerCalls = h.upstream() - realCalls;
+    // firstReads is 500 of 5,000: hourlyCap(500) = 84 calls in the hour, whoever asks.
+    expect(attackerCalls).toBeLessThanOrEqual(84);
+    expect(visitors.filter((body) => body?.count === 0)).toHaveLength(20);
+  }, 60_000);
 });
 
 describe('the firstReads share, paced within the hour', () => {

@@ -340,6 +340,39 @@ describe('redisStore: two relay instances on one Redis', () => {
     await onB.cancel();
   });
 
+  it("raises an assumed count across instances in Redis's one step, with no call", async () => {
+    // No budget at all: every count here is assumed.
+    pair = await startPair({ dailyBudget: 0, assumeUnseenSessions: true });
+    const { a, b, website } = pair;
+    const sessionId = pair.emulator.createSession(website.websiteId);
+    const onB = sseReader(await b.get(stream(sessionId)));
+    await until(() => onB.counts().length === 1, 'first event');
+    expect(onB.counts()[0]).toMatchObject({ count: 0, assumed: true });
+    // A learns that first reads are paced out as B did: by a client's read it could not pay.
+    expect(await (await a.get(unread(sessionId))).json()).toMatchObject({ assumed: true });
+    pair.hookTo(a);
+    pair.emulator.operatorSends(website.websiteId, sessionId);
+    await until(() => onB.counts().length === 2, 'the first raise on B');
+    pair.emulator.operatorSends(website.websiteId, sessionId);
+    await until(() => onB.counts().length === 3, 'the second raise on B');
+    expect(onB.counts().slice(1)).toMatchObject([
+      { count: 1, assumed: true },
+      { count: 2, assumed: true },
+    ]);
+    const key = `crisp-unread:${website.websiteId}:count:${sessionId}`;
+    expect(JSON.parse((await a.client.get(key))!)).toMatchObject({
+      count: 2,
+      derived: true,
+      assumed: true,
+    });
+    expect(await (await a.get(unread(sessionId))).json()).toMatchObject({
+      count: 2,
+      assumed: true,
+    });
+    expect(pair.upstream()).toBe(0);
+    await onB.cancel();
+  });
+
   it('keeps serving when one instance stops under load; no update is lost', async () => {
     pair = await startPair({ safetyRefreshMs: 100, timeoutMs: 2000 });
     const { a, b, emulator, website } = pair;

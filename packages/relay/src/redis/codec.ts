@@ -21,6 +21,7 @@ export function encode(entry: CachedCount): string {
     changedAt: entry.changedAt,
     ...(entry.removed ? { removed: true } : {}),
     ...(entry.derived ? { derived: true } : {}),
+    ...(entry.assumed ? { assumed: true } : {}),
   });
 }
 

@@ -11,7 +11,9 @@ if mark > entry.readAt then return false end
 local readAt = math.max(tonumber(ARGV[2]), entry.readAt)
 local count = math.max(0, entry.count + tonumber(ARGV[1]))
 local changedAt = math.max(readAt, entry.changedAt + 1)
-local out = string.format('{"count":%d,"readAt":%d,"changedAt":%d,"derived":true}', count, readAt, changedAt)
+local assumed = ''
+if entry.assumed == true then assumed = ',"assumed":true' end
+local out = string.format('{"count":%d,"readAt":%d,"changedAt":%d,"derived":true%s}', count, readAt, changedAt, assumed)
 redis.call('SET', KEYS[1], out, 'PX', ARGV[3])
 if readAt > mark then redis.call('SET', KEYS[2], readAt, 'PX', ARGV[3]) end
 return out
