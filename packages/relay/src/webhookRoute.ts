@@ -1,5 +1,5 @@
 import { normalizeSessionId } from '@crisp-unread/core';
-import type { Context, Hono } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ClientLimit } from './clientLimits';
 import type { HookEffect } from './countReader';
@@ -67,142 +67,174 @@ type Authentication = { ok: true; signed: boolean } | { ok: false; reason: 'sign
  * `toleranceMs`) and the memory of hooks already taken. Every body error is a 4xx.
  */
 export function mountWebhookRoute(routes: Hono<RelayEnv>, s: WebhookRouteSettings): void {
-  const { health } = s;
-  const invalidBody = (message: string) => {
-    health.rejected('body', message);
-    return errorBody(400, 'invalid-body', message);
+  routes.post('/webhooks/crisp', failureLimit(s), bodyCap(s), async (c) => {
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await c.req.arrayBuffer());
+    } catch {
+      return invalidBody(s.health, 'The web hook body could not be read.');
+    }
+    const header = c.req.header('x-crisp-request-timestamp') ?? '';
+    const auth = await authenticate(s, c, header, bytes);
+    if (!auth.ok) return authenticationRefused(s, auth.reason, header);
+    await s.failedSignatures?.giveBack(s.client(c));
+    let body: unknown;
+    try {
+      body = JSON.parse(new TextDecoder().decode(bytes));
+    } catch {
+      return invalidBody(s.health, 'The web hook body is not JSON.');
+    }
+    // A Website Hook may lack the header: its body's `timestamp` then (it is not signed anyway).
+    const timestamp = header || bodyTimestamp(body);
+    const late = checkTimestamp(s, timestamp);
+    if (late) return late;
+    if (!(await takenOnce(s, c, auth.signed, timestamp, bytes))) {
+      s.health.rejected('duplicate', 'already taken');
+      return json(200, { ok: true, ignored: 'duplicate' });
+    }
+    return dispatch(s, body);
+  });
+}
+
+/**
+ * The 404 of a relay without hooks, and the failed-authentication limit: a point taken before the
+ * body is read, so that concurrent bad hooks cannot all pass a look that precedes their failures;
+ * an authentic hook gets its point back.
+ */
+function failureLimit(s: WebhookRouteSettings): MiddlewareHandler<RelayEnv> {
+  return async (c, next) => {
+    if (s.secret === undefined && s.token === undefined) {
+      return errorBody(404, 'not-found', 'Web hooks are not configured.');
+    }
+    const waitMs = (await s.failedSignatures?.take(s.client(c))) ?? 0;
+    if (waitMs > 0) {
+      s.health.rejected('limited', 'too many web hooks failed authentication from one client');
+      return rateLimited(waitMs, 'Too many web hooks with a bad signature or token.');
+    }
+    await next();
   };
+}
+
+/** hono's `bodyLimit` at `maxBytes`: a 413 past it, a 400 for a body that fails while read. */
+function bodyCap(s: WebhookRouteSettings): MiddlewareHandler<RelayEnv> {
   const limitBody = bodyLimit({
     maxSize: s.maxBytes,
     onError: () => {
-      health.rejected('size', `a body over maxWebhookBytes (${s.maxBytes})`);
+      s.health.rejected('size', `a body over maxWebhookBytes (${s.maxBytes})`);
       return errorBody(413, 'payload-too-large', `A web hook body may hold ${s.maxBytes} bytes.`);
     },
   });
-
-  /** A hook is authentic by a valid signature or a valid URL token; a wrong one of either fails. */
-  const authenticate = async (
-    c: Context<RelayEnv>,
-    timestamp: string,
-    bytes: Uint8Array,
-  ): Promise<Authentication> => {
-    const signature = c.req.header('x-crisp-signature') ?? '';
-    const token = c.req.query('token');
-    let tokenOk = false;
-    if (s.token !== undefined && token !== undefined) {
-      if (!(await tokensMatch(token, s.token))) return { ok: false, reason: 'token' };
-      tokenOk = true;
+  return async (c, next) => {
+    // `next` never throws (hono hands the handler's errors to onError), so what lands here is
+    // the body failing while `bodyLimit` reads it: the client's doing, not a 500.
+    try {
+      return await limitBody(c, next);
+    } catch {
+      return invalidBody(s.health, 'The web hook body could not be read.');
     }
-    if (s.secret !== undefined && signature !== '') {
-      const valid =
-        /^\d{1,16}$/.test(timestamp) && (await signed(s.secret, timestamp, bytes, signature));
-      if (!valid) return { ok: false, reason: 'signature' };
-      return { ok: true, signed: true };
-    }
-    if (tokenOk) return { ok: true, signed: false };
-    // Nothing presented: say what this relay expects.
-    return { ok: false, reason: s.secret === undefined ? 'token' : 'signature' };
   };
+}
 
-  routes.post(
-    '/webhooks/crisp',
-    async (c, next) => {
-      if (s.secret === undefined && s.token === undefined) {
-        return errorBody(404, 'not-found', 'Web hooks are not configured.');
-      }
-      // Taken before the body is read, so that concurrent bad hooks cannot all pass a look that
-      // precedes their failures; an authentic hook gets its point back.
-      const waitMs = (await s.failedSignatures?.take(s.client(c))) ?? 0;
-      if (waitMs > 0) {
-        health.rejected('limited', 'too many web hooks failed authentication from one client');
-        return rateLimited(waitMs, 'Too many web hooks with a bad signature or token.');
-      }
-      await next();
-    },
-    async (c, next) => {
-      // `next` never throws (hono hands the handler's errors to onError), so what lands here is
-      // the body failing while `bodyLimit` reads it: the client's doing, not a 500.
-      try {
-        return await limitBody(c, next);
-      } catch {
-        return invalidBody('The web hook body could not be read.');
-      }
-    },
-    async (c) => {
-      let bytes: Uint8Array;
-      try {
-        bytes = new Uint8Array(await c.req.arrayBuffer());
-      } catch {
-        return invalidBody('The web hook body could not be read.');
-      }
-      const header = c.req.header('x-crisp-request-timestamp') ?? '';
-      const auth = await authenticate(c, header, bytes);
-      if (auth.ok) await s.failedSignatures?.giveBack(s.client(c));
-      else {
-        const time = hookTimeMs(header);
-        const skew = time ? s.now() - time.ms : null;
-        if (auth.reason === 'token') {
-          health.rejected('token', 'the URL token is missing or wrong', skew);
-          return errorBody(401, 'invalid-token', 'The web hook URL token does not match.');
-        }
-        health.rejected('signature', 'X-Crisp-Signature is missing or does not match', skew);
-        return errorBody(401, 'invalid-signature', 'The web hook signature does not match.');
-      }
-      let body: unknown;
-      try {
-        body = JSON.parse(new TextDecoder().decode(bytes));
-      } catch {
-        return invalidBody('The web hook body is not JSON.');
-      }
-      // A Website Hook may lack the header: its body's `timestamp` then (it is not signed anyway).
-      const timestamp = header || bodyTimestamp(body);
-      const time = hookTimeMs(timestamp);
-      if (time === null) {
-        health.rejected('timestamp', 'no readable X-Crisp-Request-Timestamp');
-        return errorBody(401, 'stale-webhook', 'The web hook timestamp is missing or unreadable.');
-      }
-      health.measured(time.ms, time.unit);
-      const skew = s.now() - time.ms;
-      if (Math.abs(skew) > s.toleranceMs) {
-        health.rejected(
-          'timestamp',
-          `its timestamp (read in ${time.unit === 's' ? 'seconds' : 'milliseconds'}) is more than webhookToleranceMs (${s.toleranceMs} ms) from this clock`,
-          skew,
-        );
-        return errorBody(
-          401,
-          'stale-webhook',
-          'The web hook timestamp is too old (or in the future).',
-        );
-      }
-      // Taken once: a retry or replay within the whole window (twice the tolerance outlives any
-      // timestamp still accepted) is acknowledged and ignored. Signatures travel in clear, so an
-      // unsigned hook is known by a digest of what it carries.
-      const signature = c.req.header('x-crisp-signature') ?? '';
-      const key = auth.signed ? signature.toLowerCase() : await hookDigest(timestamp, bytes);
-      if (!(await s.store.acquire(`hook:${key}`, s.toleranceMs * 2))) {
-        health.rejected('duplicate', 'already taken');
-        return json(200, { ok: true, ignored: 'duplicate' });
-      }
-      const hook = readHook(body);
-      if (!hook || hook.websiteId !== s.websiteId) {
-        health.rejected('website', 'it names another website (or none)');
-        return json(200, { ok: true, ignored: 'website' });
-      }
-      health.accepted();
-      const removed = hook.event === 'session:removed';
-      if (!removed && !countEvents.has(hook.event)) {
-        return json(200, { ok: true, ignored: 'event' });
-      }
-      const sessionId = normalizeSessionId(hook.sessionId);
-      if (sessionId === null) return json(200, { ok: true, ignored: 'session' });
-      if (removed) {
-        await s.removed(sessionId);
-        return json(200, { ok: true, removed: true });
-      }
-      return json(200, { ok: true, ...(await s.hook(sessionId, hookEffect(hook))) });
-    },
+function invalidBody(health: HookHealth, message: string): Response {
+  health.rejected('body', message);
+  return errorBody(400, 'invalid-body', message);
+}
+
+/** A hook is authentic by a valid signature or a valid URL token; a wrong one of either fails. */
+async function authenticate(
+  s: WebhookRouteSettings,
+  c: Context<RelayEnv>,
+  timestamp: string,
+  bytes: Uint8Array,
+): Promise<Authentication> {
+  const signature = c.req.header('x-crisp-signature') ?? '';
+  const token = c.req.query('token');
+  let tokenOk = false;
+  if (s.token !== undefined && token !== undefined) {
+    if (!(await tokensMatch(token, s.token))) return { ok: false, reason: 'token' };
+    tokenOk = true;
+  }
+  if (s.secret !== undefined && signature !== '') {
+    const valid =
+      /^\d{1,16}$/.test(timestamp) && (await signed(s.secret, timestamp, bytes, signature));
+    if (!valid) return { ok: false, reason: 'signature' };
+    return { ok: true, signed: true };
+  }
+  if (tokenOk) return { ok: true, signed: false };
+  // Nothing presented: say what this relay expects.
+  return { ok: false, reason: s.secret === undefined ? 'token' : 'signature' };
+}
+
+/** The 401 of a hook that failed authentication, its clock skew noted when readable. */
+function authenticationRefused(
+  s: WebhookRouteSettings,
+  reason: 'signature' | 'token',
+  header: string,
+): Response {
+  const time = hookTimeMs(header);
+  const skew = time ? s.now() - time.ms : null;
+  if (reason === 'token') {
+    s.health.rejected('token', 'the URL token is missing or wrong', skew);
+    return errorBody(401, 'invalid-token', 'The web hook URL token does not match.');
+  }
+  s.health.rejected('signature', 'X-Crisp-Signature is missing or does not match', skew);
+  return errorBody(401, 'invalid-signature', 'The web hook signature does not match.');
+}
+
+/** A 401 for a timestamp missing, unreadable or beyond `toleranceMs`; `null` when within it. */
+function checkTimestamp(s: WebhookRouteSettings, timestamp: string): Response | null {
+  const time = hookTimeMs(timestamp);
+  if (time === null) {
+    s.health.rejected('timestamp', 'no readable X-Crisp-Request-Timestamp');
+    return errorBody(401, 'stale-webhook', 'The web hook timestamp is missing or unreadable.');
+  }
+  s.health.measured(time.ms, time.unit);
+  const skew = s.now() - time.ms;
+  if (Math.abs(skew) <= s.toleranceMs) return null;
+  s.health.rejected(
+    'timestamp',
+    `its timestamp (read in ${time.unit === 's' ? 'seconds' : 'milliseconds'}) is more than webhookToleranceMs (${s.toleranceMs} ms) from this clock`,
+    skew,
   );
+  return errorBody(401, 'stale-webhook', 'The web hook timestamp is too old (or in the future).');
+}
+
+/**
+ * Whether this is the hook's first arrival: a retry or replay within the whole window (twice the
+ * tolerance outlives any timestamp still accepted) is acknowledged and ignored. Signatures travel
+ * in clear, so an unsigned hook is known by a digest of what it carries.
+ */
+async function takenOnce(
+  s: WebhookRouteSettings,
+  c: Context<RelayEnv>,
+  signedHook: boolean,
+  timestamp: string,
+  bytes: Uint8Array,
+): Promise<boolean> {
+  const signature = c.req.header('x-crisp-signature') ?? '';
+  const key = signedHook ? signature.toLowerCase() : await hookDigest(timestamp, bytes);
+  return s.store.acquire(`hook:${key}`, s.toleranceMs * 2);
+}
+
+/** An authentic, first-time hook of this website: a count event re-reads, `session:removed` forgets. */
+async function dispatch(s: WebhookRouteSettings, body: unknown): Promise<Response> {
+  const hook = readHook(body);
+  if (!hook || hook.websiteId !== s.websiteId) {
+    s.health.rejected('website', 'it names another website (or none)');
+    return json(200, { ok: true, ignored: 'website' });
+  }
+  s.health.accepted();
+  const removed = hook.event === 'session:removed';
+  if (!removed && !countEvents.has(hook.event)) {
+    return json(200, { ok: true, ignored: 'event' });
+  }
+  const sessionId = normalizeSessionId(hook.sessionId);
+  if (sessionId === null) return json(200, { ok: true, ignored: 'session' });
+  if (removed) {
+    await s.removed(sessionId);
+    return json(200, { ok: true, removed: true });
+  }
+  return json(200, { ok: true, ...(await s.hook(sessionId, hookEffect(hook))) });
 }
 
 /** The body's `timestamp` as decimal text, or `''`. */
