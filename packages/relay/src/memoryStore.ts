@@ -13,60 +13,48 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
   let clock = options.now;
   const now = () => (clock ?? Date.now)();
   const maxEntries = options.maxEntries ?? 100_000;
-  const counts = expiringMap<CachedCount>(now, maxEntries);
-  const leases = new Map<string, number>();
-  // Hooks taken are remembered for the whole tolerance window (hours): bounded like the counts.
-  const hooks = expiringMap<true>(now, maxEntries);
-  const marks = expiringMap<number>(now, maxEntries);
-  const budgets = new Map<string, number>();
-  const listeners = new Map<string, Set<(message: RelayMessage) => void>>();
+  const counts = countMemory(now, maxEntries);
+  const leases = leaseMemory(now, maxEntries);
+  const channel = localChannel();
   let pausedUntil: number | undefined;
-
-  const sweepLeases = () => {
-    if (leases.size < 10_000) return;
-    const at = now();
-    for (const [key, expiresAt] of leases) if (expiresAt <= at) leases.delete(key);
-  };
-
   return {
     attach(context) {
       if (options.now === undefined && context.now) clock = context.now;
     },
+    ...counts,
+    ...leases,
+    ...dailyBudgets(),
+    ...channel,
+    async getPausedUntil() {
+      return pausedUntil;
+    },
+    async setPausedUntil(until) {
+      pausedUntil = Math.max(pausedUntil ?? 0, until);
+    },
+    async close() {
+      await Promise.all([counts.close(), leases.close(), channel.close()]);
+    },
+  };
+}
+
+type Clock = () => number;
+
+/** Counts and change marks, and the hook's derivation from both. */
+function countMemory(
+  now: Clock,
+  maxEntries: number,
+): Pick<
+  Required<RelayStore>,
+  'getCount' | 'setCount' | 'markChanged' | 'getChanged' | 'deriveCount' | 'close'
+> {
+  const counts = expiringMap<CachedCount>(now, maxEntries);
+  const marks = expiringMap<number>(now, maxEntries);
+  return {
     async getCount(sessionId) {
       return counts.get(sessionId);
     },
     async setCount(sessionId, entry, retainMs) {
       counts.set(sessionId, entry, retainMs);
-    },
-    async acquire(key, leaseMs) {
-      if (key.startsWith('hook:')) {
-        if (hooks.get(key)) return false;
-        hooks.set(key, true, leaseMs);
-        return true;
-      }
-      const at = now();
-      const held = leases.get(key);
-      if (held !== undefined && held > at) return false;
-      sweepLeases();
-      leases.set(key, at + leaseMs);
-      return true;
-    },
-    async release(key) {
-      leases.delete(key);
-    },
-    async takeBudget(counter, limit) {
-      const used = budgets.get(counter) ?? 0;
-      if (used >= limit) return false;
-      if (!budgets.has(counter)) {
-        // Counters are `YYYY-MM-DD:<share>`: those of earlier days are done with.
-        const day = counter.slice(0, 10);
-        for (const other of budgets.keys()) if (other.slice(0, 10) < day) budgets.delete(other);
-      }
-      budgets.set(counter, used + 1);
-      return true;
-    },
-    async budgetUsed(counter) {
-      return budgets.get(counter) ?? 0;
     },
     async markChanged(sessionId, at, retainMs) {
       marks.set(sessionId, Math.max(marks.get(sessionId) ?? 0, at), retainMs);
@@ -86,12 +74,75 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
       marks.set(sessionId, Math.max(mark, entry.readAt), retainMs);
       return entry;
     },
-    async getPausedUntil() {
-      return pausedUntil;
+    async close() {
+      counts.clear();
+      marks.clear();
     },
-    async setPausedUntil(until) {
-      pausedUntil = Math.max(pausedUntil ?? 0, until);
+  };
+}
+
+/** Leases until they expire, and `hook:` keys: hooks already taken, kept for their window. */
+function leaseMemory(
+  now: Clock,
+  maxEntries: number,
+): Pick<Required<RelayStore>, 'acquire' | 'release' | 'close'> {
+  const leases = new Map<string, number>();
+  // Hooks taken are remembered for the whole tolerance window (hours): bounded like the counts.
+  const hooks = expiringMap<true>(now, maxEntries);
+  const sweepLeases = () => {
+    if (leases.size < 10_000) return;
+    const at = now();
+    for (const [key, expiresAt] of leases) if (expiresAt <= at) leases.delete(key);
+  };
+  return {
+    async acquire(key, leaseMs) {
+      if (key.startsWith('hook:')) {
+        if (hooks.get(key)) return false;
+        hooks.set(key, true, leaseMs);
+        return true;
+      }
+      const at = now();
+      const held = leases.get(key);
+      if (held !== undefined && held > at) return false;
+      sweepLeases();
+      leases.set(key, at + leaseMs);
+      return true;
     },
+    async release(key) {
+      leases.delete(key);
+    },
+    async close() {
+      hooks.clear();
+      leases.clear();
+    },
+  };
+}
+
+/** The budget's daily counters; a new day's first counter drops the earlier days'. */
+function dailyBudgets(): Pick<RelayStore, 'takeBudget' | 'budgetUsed'> {
+  const budgets = new Map<string, number>();
+  return {
+    async takeBudget(counter, limit) {
+      const used = budgets.get(counter) ?? 0;
+      if (used >= limit) return false;
+      if (!budgets.has(counter)) {
+        // Counters are `YYYY-MM-DD:<share>`: those of earlier days are done with.
+        const day = counter.slice(0, 10);
+        for (const other of budgets.keys()) if (other.slice(0, 10) < day) budgets.delete(other);
+      }
+      budgets.set(counter, used + 1);
+      return true;
+    },
+    async budgetUsed(counter) {
+      return budgets.get(counter) ?? 0;
+    },
+  };
+}
+
+/** Publish and subscribe within this process, by session. */
+function localChannel(): Pick<Required<RelayStore>, 'publish' | 'subscribe' | 'close'> {
+  const listeners = new Map<string, Set<(message: RelayMessage) => void>>();
+  return {
     async publish(message) {
       for (const listener of [...(listeners.get(message.sessionId) ?? [])]) {
         try {
@@ -114,10 +165,6 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
       };
     },
     async close() {
-      counts.clear();
-      marks.clear();
-      hooks.clear();
-      leases.clear();
       listeners.clear();
     },
   };
