@@ -840,3 +840,40 @@ describe.skipIf(Boolean(process.env.REDIS_URL))(
     }, 40_000);
   },
 );
+
+/** Calls per command since the last `CONFIG RESETSTAT` (`INFO commandstats`). */
+async function commandCalls(client: Redis): Promise<Record<string, number>> {
+  const calls: Record<string, number> = {};
+  for (const [, name, count] of (await client.info('commandstats')).matchAll(
+    /^cmdstat_(\w+):calls=(\d+)/gm,
+  )) {
+    calls[name as string] = Number(count);
+  }
+  return calls;
+}
+
+// Server-wide statistics: only on a server of the tests' own.
+describe.skipIf(Boolean(process.env.REDIS_URL))('redisStore: its Lua scripts', () => {
+  it('sends a script’s text once per connection, then its SHA1; a Redis that forgot it (SCRIPT FLUSH) gets the text again', async () => {
+    const admin = connect();
+    const websiteId = crypto.randomUUID();
+    const store = redisStore({ client: connect(), websiteId, prefix: 'crisp-unread-scripts' });
+    await until(async () => (await store.health!()).status === 'ok', 'the store connecting');
+    const take = async (times: number) => {
+      for (let i = 0; i < times; i++)
+        expect(await store.takeBudget('2026-01-15:hooks', 100)).toBe(true);
+    };
+    await admin.config('RESETSTAT');
+    await take(20);
+    expect(await commandCalls(admin)).toMatchObject({ eval: 1, evalsha: 19 });
+    await admin.script('FLUSH');
+    await take(5);
+    // The first EVALSHA after the flush answers NOSCRIPT; ioredis sends the text again.
+    const calls = await commandCalls(admin);
+    expect(calls.eval).toBe(2);
+    expect(calls.evalsha).toBeGreaterThanOrEqual(23);
+    expect(await store.budgetUsed('2026-01-15:hooks')).toBe(25);
+    expect(await admin.get(`crisp-unread-scripts:${websiteId}:budget:2026-01-15:hooks`)).toBe('25');
+    await store.close!();
+  });
+});

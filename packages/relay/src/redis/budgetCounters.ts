@@ -1,4 +1,3 @@
-import { scripts } from '#redis-scripts';
 import type { RedisConnection } from './connection';
 import type { RedisKeys } from './keys';
 
@@ -74,15 +73,7 @@ export class BudgetCounters {
     const pending = budget.pending;
     const key = this.#keys.budget(counter);
     const result = await this.#connection.attempt(() =>
-      this.#connection.client.eval(
-        scripts.takeBudget,
-        1,
-        key,
-        limit,
-        budget.seen,
-        pending,
-        budgetKeepMs,
-      ),
+      this.#connection.script('takeBudget', 1, key, limit, budget.seen, pending, budgetKeepMs),
     );
     if (!Array.isArray(result) || result.length !== 2) return undefined;
     budget.pending -= pending;

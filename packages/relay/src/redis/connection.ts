@@ -1,5 +1,6 @@
 import { within } from '../within';
 import type { RedisKeys } from './keys';
+import { type RunScript, scriptCommands } from './scriptCommands';
 import { quitRedis, withTimeout } from './timeouts';
 import type { RedisClientLike, RedisSubscriberLike } from './types';
 
@@ -52,8 +53,12 @@ export class RedisConnection {
   });
   #startWait: Promise<unknown> | undefined;
 
+  /** Runs one of the store's Lua scripts on the command connection. */
+  readonly script: RunScript;
+
   constructor(settings: ConnectionSettings) {
     this.#s = settings;
+    this.script = scriptCommands(settings.client);
   }
 
   /** The command connection. */

@@ -1,4 +1,3 @@
-import { scripts } from '#redis-scripts';
 import type { RelayStore } from '../types';
 import { DOWN, type RedisConnection } from './connection';
 import type { RedisKeys } from './keys';
@@ -54,7 +53,7 @@ export class Leases {
     const redisKey = this.#keys.lease(key);
     // Not given back (Redis down): it expires on its own.
     await this.#connection.attempt(() =>
-      this.#connection.client.eval(scripts.releaseLease, 1, redisKey, lease.token),
+      this.#connection.script('releaseLease', 1, redisKey, lease.token),
     );
   }
 

@@ -1,4 +1,3 @@
-import { scripts } from '#redis-scripts';
 import { memoryStore } from '../memoryStore';
 import type {
   CachedCount,
@@ -98,7 +97,7 @@ export class RedisStore implements RelayStore {
     const { client } = this.#connection;
     // ioredis defines commands (the limiter's Lua script); a client without them keeps the
     // limits in memory.
-    if (typeof (client as { defineCommand?: unknown }).defineCommand !== 'function') return;
+    if (typeof client.defineCommand !== 'function') return;
     return {
       client,
       keyPrefix: this.#keys.limits(),
@@ -141,7 +140,7 @@ export class RedisStore implements RelayStore {
     const keys = [this.#keys.count(sessionId), this.#keys.changed(sessionId)];
     const ms = keepMs(retainMs);
     const text = await this.#command(() =>
-      this.#connection.client.eval(scripts.deriveCount, 2, ...keys, delta, at, ms),
+      this.#connection.script('deriveCount', 2, ...keys, delta, at, ms),
     );
     if (text === DOWN) {
       const entry = await this.#local.deriveCount?.(sessionId, delta, at, retainMs);
@@ -239,7 +238,7 @@ export class RedisStore implements RelayStore {
   }
 
   #keepLater(key: string, at: number, ms: number) {
-    return this.#command(() => this.#connection.client.eval(scripts.keepLater, 1, key, at, ms));
+    return this.#command(() => this.#connection.script('keepLater', 1, key, at, ms));
   }
 
   /**

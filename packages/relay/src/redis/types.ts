@@ -11,6 +11,11 @@ export interface RedisClientLike {
   set(key: string, value: string, px: 'PX', milliseconds: number): Promise<unknown>;
   set(key: string, value: string, px: 'PX', milliseconds: number, nx: 'NX'): Promise<unknown>;
   eval(script: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>;
+  /**
+   * ioredis' `defineCommand`: when present the store's Lua scripts are sent once per connection,
+   * then by SHA1 (EVALSHA); without it, in full with every EVAL.
+   */
+  defineCommand?(name: string, definition: { lua: string }): unknown;
   publish(channel: string, message: string): Promise<unknown>;
   ping(): Promise<unknown>;
   /** A new connection with the same options (the subscriber). */
