@@ -99,6 +99,12 @@ export interface DayResult {
   readonly seconds: number;
 }
 
+/** CPU seconds the process spent so far: a day's cost on a machine shared with other work. */
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return Math.round((user + system) / 1e6);
+};
+
 const immediate = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function simulateDay(options: {
@@ -315,7 +321,7 @@ export async function simulateDay(options: {
       if (options.progress && next >= dayStart + (hour + 1) * 3_600_000) {
         hour = Math.floor((next - dayStart) / 3_600_000);
         options.progress(
-          `${variant.name}${attack ? ', attacked' : ''}: ${String(hour).padStart(2, '0')}:00 simulated after ${Math.round((realNow() - began) / 1000)} s; ${open.size} pages open, ${crisp.calls.total} Crisp calls, ${clock.size()} timers pending`,
+          `${variant.name}${attack ? ', attacked' : ''}: ${String(hour).padStart(2, '0')}:00 simulated after ${Math.round((realNow() - began) / 1000)} s (${cpuSeconds()} s of CPU); ${open.size} pages open, ${crisp.calls.total} Crisp calls, ${clock.size()} timers pending`,
         );
       }
       clock.runNext();
