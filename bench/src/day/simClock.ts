@@ -5,21 +5,18 @@
 // its next timer by scanning every timer it holds, so a day slows as pages pile up (10,000 open
 // pages hold about 20,000 timers: heartbeats, idle timeouts, polls); timekeeper and mockdate fake
 // `Date` only. No maintained package keeps fake timers on a heap, so this one does: O(log n) to
-// add or run a timer, O(1) to cancel one (it is skipped when it comes up).
+// add, run or clear a timer.
 import { performance } from 'node:perf_hooks';
 
 type Callback = (...args: unknown[]) => void;
 
-interface Entry {
-  at: number;
-  /** Order of scheduling: timers due at the same time run first in, first out. */
-  order: number;
-  readonly handle: SimTimer;
-}
-
 /** What the clock's `setTimeout` returns: Node's `Timeout` as far as the product uses it. */
 export class SimTimer {
-  #entry: Entry | undefined;
+  /** When it is due, and its order of scheduling (same time: first in, first out). */
+  at = 0;
+  order = 0;
+  /** Its place on the clock's heap, or -1 when it is not on it (run, or cleared). */
+  index = -1;
 
   constructor(
     readonly clock: SimClock,
@@ -29,19 +26,14 @@ export class SimTimer {
     readonly repeat: boolean,
   ) {}
 
-  /** Puts the timer on the heap `delayMs` from now (drops a former place). */
+  /** Puts the timer on the heap `delayMs` from now (moves it when it is on it already). */
   arm(): this {
-    this.#entry = this.clock.push(this, this.clock.now + this.delayMs);
+    this.clock.schedule(this, this.clock.now + this.delayMs);
     return this;
   }
 
   cancel(): void {
-    this.#entry = undefined;
-  }
-
-  /** Whether `entry` is this timer's current place on the heap (else it was cancelled or moved). */
-  owns(entry: Entry): boolean {
-    return this.#entry === entry;
+    this.clock.remove(this);
   }
 
   ref(): this {
@@ -68,7 +60,7 @@ export class SimTimer {
 export class SimClock {
   now: number;
   #order = 0;
-  readonly #heap: Entry[] = [];
+  readonly #heap: SimTimer[] = [];
   /** Timers run so far (the cost of a day, beside its events). */
   ran = 0;
 
@@ -81,75 +73,97 @@ export class SimClock {
     return new SimTimer(this, callback, [], Math.max(0, at - this.now), false).arm();
   }
 
-  push(handle: SimTimer, at: number): Entry {
-    const entry: Entry = { at, order: this.#order++, handle };
-    const heap = this.#heap;
-    heap.push(entry);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(entry, heap[parent]!)) break;
-      heap[i] = heap[parent]!;
-      i = parent;
-    }
-    heap[i] = entry;
-    return entry;
+  /** Puts `timer` on the heap at `at`, after every timer already due then. */
+  schedule(timer: SimTimer, at: number): void {
+    this.remove(timer);
+    timer.at = at;
+    timer.order = this.#order++;
+    timer.index = this.#heap.length;
+    this.#heap.push(timer);
+    this.#up(timer.index);
   }
 
-  /** When the next live timer is due, or `undefined` when none is left. */
+  /**
+   * Takes `timer` off the heap at once, as Node's `clearTimeout` unlinks it: a cleared timer
+   * left on the heap until its time would hold its callback's closure (a request, its abort
+   * controller, a page's stream) in memory for that long.
+   */
+  remove(timer: SimTimer): void {
+    const { index } = timer;
+    if (index < 0) return;
+    timer.index = -1;
+    const heap = this.#heap;
+    const last = heap.pop()!;
+    if (index === heap.length) return;
+    heap[index] = last;
+    last.index = index;
+    this.#down(index);
+    this.#up(last.index);
+  }
+
+  /** When the next timer is due, or `undefined` when none is left. */
   nextAt(): number | undefined {
-    this.#dropCancelled();
     return this.#heap[0]?.at;
   }
 
   /**
-   * Moves the clock to the next live timer and runs it (an interval is put back first, as Node
+   * Moves the clock to the next timer and runs it (an interval is put back first, as Node
    * does). Returns false when no timer is left.
    */
   runNext(): boolean {
-    this.#dropCancelled();
-    const entry = this.#pop();
-    if (!entry) return false;
-    const { handle } = entry;
-    this.now = Math.max(this.now, entry.at);
-    if (handle.repeat) handle.arm();
-    else handle.cancel();
+    const timer = this.#heap[0];
+    if (!timer) return false;
+    this.now = Math.max(this.now, timer.at);
+    if (timer.repeat) timer.arm();
+    else this.remove(timer);
     this.ran += 1;
-    handle.callback(...handle.args);
+    timer.callback(...timer.args);
     return true;
   }
 
-  /** Live and cancelled timers on the heap (a cancelled one leaves when it comes up). */
+  /** Timers on the heap. */
   size(): number {
     return this.#heap.length;
   }
 
-  #dropCancelled(): void {
-    while (this.#heap.length > 0 && !this.#heap[0]!.handle.owns(this.#heap[0]!)) this.#pop();
+  #up(start: number): void {
+    const heap = this.#heap;
+    const timer = heap[start]!;
+    let i = start;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const above = heap[parent]!;
+      if (!before(timer, above)) break;
+      heap[i] = above;
+      above.index = i;
+      i = parent;
+    }
+    heap[i] = timer;
+    timer.index = i;
   }
 
-  #pop(): Entry | undefined {
+  #down(start: number): void {
     const heap = this.#heap;
-    const top = heap[0];
-    const last = heap.pop();
-    if (top === undefined || last === undefined || heap.length === 0) return top;
-    const length = heap.length;
-    let i = 0;
+    const { length } = heap;
+    const timer = heap[start]!;
+    let i = start;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= length) break;
       const right = left + 1;
       const child = right < length && before(heap[right]!, heap[left]!) ? right : left;
-      if (!before(heap[child]!, last)) break;
-      heap[i] = heap[child]!;
+      const below = heap[child]!;
+      if (!before(below, timer)) break;
+      heap[i] = below;
+      below.index = i;
       i = child;
     }
-    heap[i] = last;
-    return top;
+    heap[i] = timer;
+    timer.index = i;
   }
 }
 
-const before = (a: Entry, b: Entry) => a.at < b.at || (a.at === b.at && a.order < b.order);
+const before = (a: SimTimer, b: SimTimer) => a.at < b.at || (a.at === b.at && a.order < b.order);
 
 /**
  * Installs `clock` as the process's timers and time; returns the function that puts the real
