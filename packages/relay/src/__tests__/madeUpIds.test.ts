@@ -80,42 +80,13 @@ describe('unknownSessionLimit: made-up ids cost their senders', () => {
 
   it('a flood of 100 addresses × 100 made-up ids costs at most 300 calls; 20 real new visitors are served during it', async () => {
     // The relay's defaults, behind one trusted proxy.
-    h = await startHarness({
-      trustProxy: true,
-      rateLimit: undefined,
-      firstReadLimit: undefined,
-      unknownSessionLimit: undefined,
-      budgetShares: undefined,
-      now: noon(),
-    });
+    h = await startHarness({ ...relayDefaults, trustProxy: true, now: noon() });
     const harness = h;
     const real = Array.from({ length: 20 }, (_, i) =>
       harness.emulator.createSession(harness.website.websiteId, { unread: i + 1 }),
     );
-    const attack = Promise.all(
-      Array.from({ length: 100 }, async (_, address) => {
-        for (let i = 0; i < 100; i++) {
-          const response = await harness.get(`/sessions/${madeUp()}/unread`, {
-            headers: from(`10.66.${address >> 8}.${address & 255}`),
-          });
-          await response.body?.cancel();
-        }
-      }),
-    );
-    // The visitors arrive while the flood runs, one every 20 ms, each from its own address.
-    const visitors = await Promise.all(
-      real.map(async (session, i) => {
-        await new Promise((resolve) => setTimeout(resolve, i * 20));
-        const response = await harness.get(`/sessions/${session}/unread`, {
-          headers: from(`203.0.113.${i + 1}`),
-        });
-        return response.status === 200 && (await response.json()).count === i + 1;
-      }),
-    );
-    await attack;
-    const realCalls = real.reduce((sum, session) => sum + harness.upstream(session), 0);
-    const attackerCalls = h.upstream() - realCalls - 0;
-    const served = visitors.filter(Boolean).length;
+    const { attackerCalls, answers } = await floodWhileVisiting(harness, real);
+    const served = answers.filter((body, i) => body?.count === i + 1).length;
     console.log(`flood: ${attackerCalls} attacker calls, ${served}/20 real visitors served`);
     expect(attackerCalls).toBeLessThanOrEqual(300);
     expect(served).toBeGreaterThanOrEqual(19);
@@ -123,12 +94,9 @@ describe('unknownSessionLimit: made-up ids cost their senders', () => {
 
   it('with web hooks and every default, the same flood costs at most the hour of first reads; 20 new visitors get their count', async () => {
     h = await startHarness({
+      ...relayDefaults,
       webhook: true,
       trustProxy: true,
-      rateLimit: undefined,
-      firstReadLimit: undefined,
-      unknownSessionLimit: undefined,
-      budgetShares: undefined,
       assumeUnseenSessions: undefined,
       now: noon(),
     });
@@ -137,33 +105,50 @@ describe('unknownSessionLimit: made-up ids cost their senders', () => {
     const real = Array.from({ length: 20 }, () =>
       harness.emulator.createSession(harness.website.websiteId),
     );
-    const attack = Promise.all(
-      Array.from({ length: 100 }, async (_, address) => {
-        for (let i = 0; i < 100; i++) {
-          const response = await harness.get(`/sessions/${madeUp()}/unread`, {
-            headers: from(`10.66.${address >> 8}.${address & 255}`),
-          });
-          await response.body?.cancel();
-        }
-      }),
-    );
-    const visitors = await Promise.all(
-      real.map(async (session, i) => {
-        await new Promise((resolve) => setTimeout(resolve, i * 20));
-        const response = await harness.get(`/sessions/${session}/unread`, {
-          headers: from(`203.0.113.${i + 1}`),
-        });
-        return response.status === 200 ? ((await response.json()) as { count: number }) : null;
-      }),
-    );
-    await attack;
-    const realCalls = real.reduce((sum, session) => sum + harness.upstream(session), 0);
-    const attackerCalls = h.upstream() - realCalls;
+    const { attackerCalls, answers } = await floodWhileVisiting(harness, real);
     // firstReads is 500 of 5,000: hourlyCap(500) = 84 calls in the hour, whoever asks.
     expect(attackerCalls).toBeLessThanOrEqual(84);
-    expect(visitors.filter((body) => body?.count === 0)).toHaveLength(20);
+    expect(answers.filter((body) => body?.count === 0)).toHaveLength(20);
   }, 60_000);
 });
+
+/** The harness's test settings undone: the relay's own per-client limits and shares. */
+const relayDefaults = {
+  rateLimit: undefined,
+  firstReadLimit: undefined,
+  unknownSessionLimit: undefined,
+  budgetShares: undefined,
+};
+
+/**
+ * 100 addresses asking for 100 made-up ids each, while `real` visitors arrive one every 20 ms,
+ * each from its own address: the Crisp calls the flood caused, and each visitor's count (or
+ * `null` for a refusal).
+ */
+async function floodWhileVisiting(harness: Harness, real: readonly string[]) {
+  const attack = Promise.all(
+    Array.from({ length: 100 }, async (_, address) => {
+      for (let i = 0; i < 100; i++) {
+        const response = await harness.get(`/sessions/${madeUp()}/unread`, {
+          headers: from(`10.66.${address >> 8}.${address & 255}`),
+        });
+        await response.body?.cancel();
+      }
+    }),
+  );
+  const answers = await Promise.all(
+    real.map(async (session, i) => {
+      await new Promise((resolve) => setTimeout(resolve, i * 20));
+      const response = await harness.get(`/sessions/${session}/unread`, {
+        headers: from(`203.0.113.${i + 1}`),
+      });
+      return response.status === 200 ? ((await response.json()) as { count: number }) : null;
+    }),
+  );
+  await attack;
+  const realCalls = real.reduce((sum, session) => sum + harness.upstream(session), 0);
+  return { attackerCalls: harness.upstream() - realCalls, answers };
+}
 
 describe('the firstReads share, paced within the hour', () => {
   it('a burst of 120 new visitors at 23:00 spends 4 hours of the share, not the 482 the day allows', async () => {
