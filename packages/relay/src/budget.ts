@@ -129,10 +129,13 @@ export class Budget {
 
   /**
    * Counts one upstream call against `share`: `0` when counted, else ms until one may be. A web
-   * hook's read the `hooks` share cannot pay is paid from what the lenders have not spent.
+   * hook's read the `hooks` share cannot pay is paid from what the lenders have not spent; and
+   * while the `hooks` share is paced out, the lenders spend nothing themselves, so that what they
+   * have goes to the counts hooks said changed first.
    */
   async take(share: BudgetShareName): Promise<number> {
     const at = this.#s.now();
+    if (share !== 'hooks' && this.#refusedUntil.hooks > at) return this.#refusedUntil.hooks - at;
     const waitMs = await this.#takeOwn(share, at);
     if (waitMs === 0 || share !== 'hooks') return waitMs;
     for (const lender of hookLenders) {
@@ -142,12 +145,14 @@ export class Budget {
   }
 
   /**
-   * Whether this instance knows the share is paced out now (a take was refused and its wait has
-   * not passed): no store call, so it may be wrong the other way (an instance that has not been
-   * refused yet says `false`).
+   * Whether this instance knows the share can pay nothing now: a take was refused and its wait
+   * has not passed, or, for a lender, the `hooks` share is paced out (see `take`). No store call,
+   * so it may be wrong the other way (an instance that has not been refused yet says `false`).
    */
   pacedOut(share: BudgetShareName): boolean {
-    return this.#refusedUntil[share] > this.#s.now();
+    const at = this.#s.now();
+    if (share !== 'hooks' && this.#refusedUntil.hooks > at) return true;
+    return this.#refusedUntil[share] > at;
   }
 
   /** A call from the share itself: the firstReads hour's cap, then the day's paced allowance. */

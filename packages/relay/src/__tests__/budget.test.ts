@@ -128,7 +128,7 @@ describe('economy options', () => {
 });
 
 describe('Budget: a web hook read past its share', () => {
-  it("spends what safety, then firstReads, have not spent of their paced allowance; they never borrow hooks'", async () => {
+  it("spends what safety, then firstReads, have not spent of their paced allowance, and they yield to it; they never borrow hooks'", async () => {
     const at = midnight + dayMs - 1;
     const budget = new Budget({
       store: memoryStore({ now: () => at }),
@@ -138,7 +138,15 @@ describe('Budget: a web hook read past its share', () => {
     });
     // firstReads spends 20 of its 30 first (the hour's cap, hourlyCap(30) = 25, allows them).
     for (let i = 0; i < 20; i++) expect(await budget.take('firstReads')).toBe(0);
-    let hookReads = 0;
+    for (let i = 0; i < 10; i++) expect(await budget.take('hooks')).toBe(0);
+    expect(budget.pacedOut('firstReads')).toBe(false);
+    // Its own 10 are spent: the next is paid by a lender, and the lenders now yield to hooks.
+    expect(await budget.take('hooks')).toBe(0);
+    expect(budget.pacedOut('safety')).toBe(true);
+    expect(budget.pacedOut('firstReads')).toBe(true);
+    expect(await budget.take('firstReads')).toBeGreaterThan(0);
+    expect(await budget.take('safety')).toBeGreaterThan(0);
+    let hookReads = 11;
     while ((await budget.take('hooks')) === 0) hookReads++;
     // 10 of its own, 60 of safety's, the 10 firstReads had left.
     expect(hookReads).toBe(80);
