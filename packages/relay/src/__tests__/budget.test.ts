@@ -7,6 +7,7 @@ import {
   hourlyCap,
   nextAllowanceInMs,
   pacedAllowance,
+  reserveOf,
   shareLimits,
   utcDay,
 } from '../budget';
@@ -18,9 +19,9 @@ const midnight = Date.UTC(2026, 0, 15);
 describe('shareLimits', () => {
   it('splits the total exactly, never more', () => {
     expect(shareLimits(5000, defaultBudgetShares)).toEqual({
-      hooks: 4000,
-      firstReads: 500,
-      safety: 500,
+      hooks: 4500,
+      firstReads: 250,
+      safety: 250,
     });
     for (const total of [0, 1, 2, 3, 7, 10, 999, 5001]) {
       const limits = shareLimits(total, { hooks: 1 / 3, firstReads: 1 / 3, safety: 1 / 3 });
@@ -171,5 +172,27 @@ describe('Budget: a web hook read past its share', () => {
     expect(report.shares.hooks.spent).toBe(50);
     expect(report.shares.safety.spent).toBe(0);
     expect(report.shares.firstReads.spent).toBe(0);
+  });
+});
+
+describe('pacing the hooks share', () => {
+  it('allows half of it at midnight and the rest over the day; the others 10%', async () => {
+    expect(pacedAllowance(4500, midnight, reserveOf('hooks'))).toBe(2250);
+    expect(pacedAllowance(4500, midnight + dayMs / 2, reserveOf('hooks'))).toBe(3375);
+    expect(pacedAllowance(250, midnight, reserveOf('firstReads'))).toBe(25);
+    // The wait for one more call follows the same line.
+    const waitMs = nextAllowanceInMs(4500, 3375, midnight + dayMs / 2, reserveOf('hooks'));
+    expect(pacedAllowance(4500, midnight + dayMs / 2 + waitMs, reserveOf('hooks'))).toBe(3376);
+    const at = midnight + 3_600_000;
+    const budget = new Budget({
+      store: memoryStore({ now: () => at }),
+      total: 5000,
+      shares: defaultBudgetShares,
+      now: () => at,
+    });
+    const report = await budget.report();
+    // ceil(4500 x (0.5 + 0.5 / 24)) and ceil(250 x (0.1 + 0.9 / 24)).
+    expect(report.shares.hooks.allowance).toBe(2344);
+    expect(report.shares.firstReads.allowance).toBe(35);
   });
 });

@@ -106,8 +106,8 @@ describe('unknownSessionLimit: made-up ids cost their senders', () => {
       harness.emulator.createSession(harness.website.websiteId),
     );
     const { attackerCalls, answers } = await floodWhileVisiting(harness, real);
-    // firstReads is 500 of 5,000: hourlyCap(500) = 84 calls in the hour, whoever asks.
-    expect(attackerCalls).toBeLessThanOrEqual(84);
+    // firstReads is 250 of 5,000: hourlyCap(250) = 42 calls in the hour, whoever asks.
+    expect(attackerCalls).toBeLessThanOrEqual(42);
     expect(answers.filter((body) => body?.count === 0)).toHaveLength(20);
   }, 60_000);
 });
@@ -152,7 +152,7 @@ async function floodWhileVisiting(harness: Harness, real: readonly string[]) {
 
 describe('the firstReads share, paced within the hour', () => {
   it('a burst of 120 new visitors at 23:00 spends 4 hours of the share, not the 482 the day allows', async () => {
-    // No web hooks: firstReads 500 of 1000 (0.1 + half of hooks' 0.8); the day allows
+    // No web hooks: firstReads 500 of 1000 (0.05 + half of hooks' 0.9); the day allows
     // ceil(500 x (0.1 + 0.9 x 23/24)) = 482.
     h = await startHarness({
       trustProxy: true,
