@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { type SSEMessage, type SSEStreamingApi, streamSSE } from 'hono/streaming';
+import { countPayload } from './responses';
 import type { CachedCount } from './types';
 
 /** A stream's first count: read, or why there is none (`failed`: the stream ends, re-opened). */
@@ -191,12 +192,7 @@ function countEvent(entry: ShownCount, stale: boolean, event = 'count'): SSEMess
   return {
     event,
     id: String(entry.changedAt),
-    data: JSON.stringify({
-      count: entry.count,
-      updatedAt: entry.readAt,
-      stale,
-      ...(entry.assumed ? { assumed: true } : {}),
-    }),
+    data: JSON.stringify(countPayload(entry, stale)),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { ReadOutcome } from './countReader';
 import type { FirstReadRefusal } from './firstReads';
-import { errorBody, json, rateLimited, retryAfter } from './responses';
+import { countPayload, errorBody, json, rateLimited, retryAfter } from './responses';
 import type { StreamRefusal } from './streamSlots';
 import { isNotSubscribed } from './upstreamHealth';
 
@@ -8,12 +8,7 @@ import { isNotSubscribed } from './upstreamHealth';
 
 /** `GET /sessions/{id}/unread`'s body (`UnreadCountBody`). */
 export function countBody(outcome: Extract<ReadOutcome, { kind: 'count' }>): Response {
-  return json(200, {
-    count: outcome.entry.count,
-    updatedAt: outcome.entry.readAt,
-    stale: outcome.stale,
-    ...(outcome.entry.assumed ? { assumed: true } : {}),
-  });
+  return json(200, countPayload(outcome.entry, outcome.stale));
 }
 
 export const invalidSessionId = () =>

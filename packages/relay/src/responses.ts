@@ -1,3 +1,18 @@
+import type { CachedCount, UnreadCountBody } from './types';
+
+/** A count as the relay answers it, in the JSON body and in each SSE `count` event alike. */
+export function countPayload(
+  entry: CachedCount & { count: number },
+  stale: boolean,
+): UnreadCountBody {
+  return {
+    count: entry.count,
+    updatedAt: entry.readAt,
+    stale,
+    ...(entry.assumed ? { assumed: true } : {}),
+  };
+}
+
 /** A JSON answer that no cache keeps. */
 export function json(
   status: number,

@@ -418,6 +418,11 @@ export interface UnreadCountBody {
    * older than `ttlMs` (being read again, or it could not be). Never for age alone with hooks.
    */
   stale: boolean;
+  /**
+   * Present (`true`) when the count was not read from Crisp but assumed (`assumeUnseenSessions`):
+   * a session no web hook has named, whose first read the budget could not pay yet.
+   */
+  assumed?: true;
 }
 
 /** Counters for tests and health checks. Secret-free. */
