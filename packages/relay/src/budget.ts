@@ -152,7 +152,8 @@ export class Budget {
    */
   async take(share: BudgetShareName): Promise<number> {
     const at = this.#s.now();
-    if (share !== 'hooks' && this.#refusedUntil.hooks > at) return this.#refusedUntil.hooks - at;
+    const yielding = this.#yieldsUntil(share);
+    if (yielding > at) return yielding - at;
     const waitMs = await this.#takeOwn(share, at);
     if (waitMs === 0 || share !== 'hooks') return waitMs;
     for (const lender of hookLenders) {
@@ -168,8 +169,12 @@ export class Budget {
    */
   pacedOut(share: BudgetShareName): boolean {
     const at = this.#s.now();
-    if (share !== 'hooks' && this.#refusedUntil.hooks > at) return true;
-    return this.#refusedUntil[share] > at;
+    return this.#yieldsUntil(share) > at || this.#refusedUntil[share] > at;
+  }
+
+  /** Until when a lender yields to the `hooks` share (while that is paced out); 0 for `hooks`. */
+  #yieldsUntil(share: BudgetShareName): number {
+    return share === 'hooks' ? 0 : this.#refusedUntil.hooks;
   }
 
   /** A call from the share itself: the firstReads hour's cap, then the day's paced allowance. */
