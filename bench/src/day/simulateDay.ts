@@ -14,7 +14,7 @@ import {
 import { memoryStore, type RelayStore } from '@crisp-unread/relay';
 import { type CrispEmulator, type EmulatedWebsite, signCrispWebhook } from '@crisp-unread/testing';
 import { QueryClient } from '@tanstack/query-core';
-import { measureViews, type Shown, type TruthChange } from './dayMeasures';
+import { measureViews, type Shown, type TruthChange, type ViewMeasures } from './dayMeasures';
 import { retentionOf, seedEarlierDays } from './earlierDays';
 import { type InProcessCrisp, inProcessCrisp } from './inProcessCrisp';
 import { PageFocus, routeFocusPerPage } from './pageFocus';
@@ -62,32 +62,14 @@ export interface Attack {
   readonly streamsPerAddress: number;
 }
 
-export interface DayResult {
+/** A day's figures: its calls, and what its pages showed (`ViewMeasures`, dayMeasures.ts). */
+export interface DayResult extends ViewMeasures {
   readonly variant: string;
   /** Crisp calls in the day, all of them, and those for sessions no visitor has. */
   readonly crispCalls: number;
   readonly attackerCalls: number;
   /** When the calls reached `budgetMark` (ms into the day), or `null`. */
   readonly budgetReachedAtMs: number | null;
-  /**
-   * Per change in Crisp, per page open at that moment: ms until the page showed Crisp's count
-   * (`Infinity`: not before it closed). No sample is dropped.
-   */
-  readonly latencies: number[];
-  /** The same, less the event's web hook delay. */
-  readonly latenciesAfterHook: number[];
-  readonly pageViews: number;
-  /** Page views that showed a count within 5 s and never a wrong one (dayMeasures.ts). */
-  readonly currentViews: number;
-  /** Page views that never showed a count. */
-  readonly countlessViews: number;
-  /** Page views that showed `stale: true` at some point. */
-  readonly staleViews: number;
-  /** Page views that showed `stale: true` while their count was Crisp's. */
-  readonly falseStaleViews: number;
-  /** Page views that showed a count the relay assumed, and those where it was not Crisp's. */
-  readonly assumedViews: number;
-  readonly wrongAssumedViews: number;
   /** The pages' requests that were refused, by status and error code (`503 budget-exhausted`). */
   readonly refusals: Record<string, number>;
   readonly peakOpenPages: number;
