@@ -13,6 +13,7 @@ import {
 } from '../budget';
 import { createUnreadRelay } from '../createUnreadRelay';
 import { memoryStore } from '../memoryStore';
+import type { BudgetShares } from '../types';
 
 const midnight = Date.UTC(2026, 0, 15);
 
@@ -128,15 +129,16 @@ describe('economy options', () => {
   });
 });
 
+/** A budget on a memory store, its clock stopped at `at`. */
+function budgetAt(at: number, total: number, shares: BudgetShares): Budget {
+  const now = () => at;
+  return new Budget({ store: memoryStore({ now }), total, shares, now });
+}
+
 describe('Budget: a web hook read past its share', () => {
   it("spends what safety, then firstReads, have not spent of their paced allowance, and they yield to it; they never borrow hooks'", async () => {
     const at = midnight + dayMs - 1;
-    const budget = new Budget({
-      store: memoryStore({ now: () => at }),
-      total: 100,
-      shares: { hooks: 0.1, firstReads: 0.3, safety: 0.6 },
-      now: () => at,
-    });
+    const budget = budgetAt(at, 100, { hooks: 0.1, firstReads: 0.3, safety: 0.6 });
     // firstReads spends 20 of its 30 first (the hour's cap, hourlyCap(30) = 25, allows them).
     for (let i = 0; i < 20; i++) expect(await budget.take('firstReads')).toBe(0);
     for (let i = 0; i < 10; i++) expect(await budget.take('hooks')).toBe(0);
@@ -161,12 +163,7 @@ describe('Budget: a web hook read past its share', () => {
 
   it('leaves the other shares alone while the hooks share has room', async () => {
     const at = midnight + dayMs - 1;
-    const budget = new Budget({
-      store: memoryStore({ now: () => at }),
-      total: 100,
-      shares: { hooks: 0.5, firstReads: 0.25, safety: 0.25 },
-      now: () => at,
-    });
+    const budget = budgetAt(at, 100, { hooks: 0.5, firstReads: 0.25, safety: 0.25 });
     for (let i = 0; i < 50; i++) expect(await budget.take('hooks')).toBe(0);
     const report = await budget.report();
     expect(report.shares.hooks.spent).toBe(50);
@@ -184,12 +181,7 @@ describe('pacing the hooks share', () => {
     const waitMs = nextAllowanceInMs(4500, 3375, midnight + dayMs / 2, reserveOf('hooks'));
     expect(pacedAllowance(4500, midnight + dayMs / 2 + waitMs, reserveOf('hooks'))).toBe(3376);
     const at = midnight + 3_600_000;
-    const budget = new Budget({
-      store: memoryStore({ now: () => at }),
-      total: 5000,
-      shares: defaultBudgetShares,
-      now: () => at,
-    });
+    const budget = budgetAt(at, 5000, defaultBudgetShares);
     const report = await budget.report();
     // ceil(4500 x (0.5 + 0.5 / 24)) and ceil(250 x (0.1 + 0.9 / 24)).
     expect(report.shares.hooks.allowance).toBe(2344);
