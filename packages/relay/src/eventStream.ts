@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
-import { type SSEMessage, type SSEStreamingApi, streamSSE } from 'hono/streaming';
+import type { Heartbeat } from './heartbeat';
 import { countPayload } from './responses';
+import { type SseBody, type SseMessage, sseBody } from './sseBody';
 import type { CachedCount } from './types';
 
 /** A stream's first count: read, or why there is none (`failed`: the stream ends, re-opened). */
@@ -15,7 +16,8 @@ export interface EventStreamOptions {
   /** The client's `Last-Event-ID`, or `null`. */
   lastEventId: string | null;
   retryMs: number;
-  heartbeatMs: number;
+  /** The relay's heartbeat, which this stream joins while open. */
+  heartbeat: Heartbeat;
   /**
    * Starts receiving the session's entries, and `'failed'` when a read of it failed (the count
    * on show could not be refreshed); resolves with the stop function once receiving.
@@ -35,57 +37,56 @@ export interface EventStreamOptions {
 }
 
 /**
- * A Server-Sent Events response of one session's count (hono's `streamSSE`): headers and `retry:`
- * at once, a `count` event as soon as the first count is read (an `unchanged` one when the
- * client's `Last-Event-ID` already names it, so a resumed client knows its count is current
- * without a duplicate `count`), then one per change, with heartbeat
- * comments. A change that lands while the watch starts is read back once it has started; a failed
- * re-read makes the count on show `stale`. Every timer and subscription ends when the client
- * leaves or the relay closes.
+ * A Server-Sent Events response of one session's count (sseBody.ts): headers and `retry:` at
+ * once, a `count` event as soon as the first count is read (an `unchanged` one when the client's
+ * `Last-Event-ID` already names it, so a resumed client knows its count is current without a
+ * duplicate `count`), then one per change, with the relay's heartbeat comments. A change that
+ * lands while the watch starts is read back once it has started; a failed re-read makes the count
+ * on show `stale`. Every subscription ends when the client leaves or the relay closes.
  */
 export function eventStream(c: Context, options: EventStreamOptions): Response {
-  const response = streamSSE(
-    c,
-    (stream) => new Promise<void>((ended) => runStream(stream, options, ended)),
-  );
-  fixStreamHeaders(c, response);
-  return response;
+  let close = () => {};
+  const body = sseBody(() => close());
+  close = runStream(body, options);
+  // Set on the context: when a middleware (CORS) has touched the context's response, hono copies
+  // its headers over the one the route returns.
+  c.header('Content-Type', 'text/event-stream');
+  c.header('Cache-Control', 'no-store, no-transform');
+  // nginx buffers responses unless told not to, which would hold events back.
+  c.header('X-Accel-Buffering', 'no');
+  return c.body(body.stream);
 }
 
 type ShownCount = CachedCount & { count: number };
 
 /** One stream's life: opened at once, fed the first count, then the session's changes. */
-function runStream(stream: SSEStreamingApi, options: EventStreamOptions, ended: () => void): void {
-  const writer = chainedWriter(stream);
-  let heartbeat: ReturnType<typeof setInterval> | undefined;
+function runStream(body: SseBody, options: EventStreamOptions): () => void {
   let unwatch: (() => void) | undefined;
+  let leaveHeartbeat: (() => void) | undefined;
+  let ended = false;
   const close = () => {
-    if (writer.closed) return;
-    const written = writer.close();
-    clearInterval(heartbeat);
+    if (ended) return;
+    ended = true;
+    body.close();
+    leaveHeartbeat?.();
     unwatch?.();
     options.signal.removeEventListener('abort', close);
     options.onClose(close);
-    // streamSSE closes the response once this callback's promise settles. A client that
-    // left has its writes dropped at once, so waiting for them cannot hang.
-    if (stream.aborted || options.signal.aborted) ended();
-    else void written.then(() => ended());
   };
   options.onOpen(close);
   if (options.signal.aborted) {
     close();
-    return;
+    return close;
   }
   options.signal.addEventListener('abort', close, { once: true });
-  stream.onAbort(close);
 
-  writer.write(`retry: ${options.retryMs}\n\n`);
-  heartbeat = setInterval(() => writer.write(': ping\n\n'), options.heartbeatMs);
-  const shown = shownCount(writer, close);
+  body.write(`retry: ${options.retryMs}\n\n`);
+  leaveHeartbeat = options.heartbeat.add(() => body.write(': ping\n\n'));
+  const shown = shownCount(body, close);
   const watchChanges = (first: ShownCount) =>
     options.watch(shown.receive).then(
       (stop) => {
-        if (writer.closed) return stop();
+        if (body.closed) return stop();
         unwatch = stop;
         // A change published between the first read and the watch went to no listener.
         options.latest().then(
@@ -97,7 +98,7 @@ function runStream(stream: SSEStreamingApi, options: EventStreamOptions, ended: 
     );
   options.first.then(
     (first) => {
-      if (writer.closed) return;
+      if (body.closed) return;
       if (first === 'gone') shown.receive({ count: null, readAt: 0, changedAt: 0 });
       // No count to show: the stream ends, and the client's re-opening gets the HTTP answer
       // (the failure remembered, the budget's Retry-After).
@@ -109,52 +110,27 @@ function runStream(stream: SSEStreamingApi, options: EventStreamOptions, ended: 
     },
     () => close(),
   );
-}
-
-/**
- * The stream's writes, chained so that the last one (`gone`) lands before the stream is closed;
- * hono's `write` never rejects. Nothing is written once closed.
- */
-function chainedWriter(stream: SSEStreamingApi) {
-  let written: Promise<unknown> = Promise.resolve();
-  let closed = false;
-  const chain = (write: () => Promise<unknown>) => {
-    if (!closed) written = written.then(write);
-  };
-  return {
-    get closed() {
-      return closed;
-    },
-    send: (message: SSEMessage) => chain(() => stream.writeSSE(message)),
-    // Comments and a bare `retry:` are written as they are: `writeSSE` always adds a `data:`
-    // line, which EventSource would deliver as an empty message.
-    write: (text: string) => chain(() => stream.write(text)),
-    /** Stops writing; resolves once what was written has landed. */
-    close: () => {
-      closed = true;
-      return written;
-    },
-  };
+  return close;
 }
 
 /**
  * The count the client is shown: the first one, then each newer entry once; a failed re-read
  * shows it again as `stale`, and a session that is gone ends the stream with `gone`.
  */
-function shownCount(writer: ReturnType<typeof chainedWriter>, close: () => void) {
+function shownCount(body: SseBody, close: () => void) {
   let lastId = 0;
   // A stale first count is sent again once read afresh, even unchanged, so the client knows.
   let sentStale = false;
   let shown: ShownCount;
   const receive = (entry: CachedCount | 'failed') => {
-    if (writer.closed) return;
+    if (body.closed) return;
     if (entry === 'failed') {
-      if (!sentStale) writer.send(countEvent(shown, true));
+      if (!sentStale) body.send(countEvent(shown, true));
       sentStale = true;
       return;
     }
     if (entry.count === null) {
-      writer.send({ event: 'gone', data: '{"error":"session-not-found"}' });
+      body.send({ event: 'gone', data: '{"error":"session-not-found"}' });
       close();
       return;
     }
@@ -162,14 +138,14 @@ function shownCount(writer: ReturnType<typeof chainedWriter>, close: () => void)
     lastId = entry.changedAt;
     sentStale = false;
     shown = entry as ShownCount;
-    writer.send(countEvent(shown, false));
+    body.send(countEvent(shown, false));
   };
   return {
     receive,
     begin(first: ShownCount, stale: boolean, lastEventId: string | null) {
       lastId = first.changedAt;
       const resumed = lastEventId === String(first.changedAt);
-      writer.send(countEvent(first, stale, resumed ? 'unchanged' : 'count'));
+      body.send(countEvent(first, stale, resumed ? 'unchanged' : 'count'));
       sentStale = stale;
       shown = first;
     },
@@ -188,28 +164,10 @@ function shownCount(writer: ReturnType<typeof chainedWriter>, close: () => void)
   };
 }
 
-function countEvent(entry: ShownCount, stale: boolean, event = 'count'): SSEMessage {
+function countEvent(entry: ShownCount, stale: boolean, event = 'count'): SseMessage {
   return {
     event,
     id: String(entry.changedAt),
     data: JSON.stringify(countPayload(entry, stale)),
   };
-}
-
-/**
- * Set on the response and on the context: when a middleware (CORS) has touched the context's
- * response, hono copies its headers over the one the route returns.
- */
-function fixStreamHeaders(c: Context, response: Response): void {
-  const header = (name: string, value?: string) => {
-    c.header(name, value);
-    if (value === undefined) response.headers.delete(name);
-    else response.headers.set(name, value);
-  };
-  // streamSSE adds `Connection: keep-alive`: meaningless in HTTP/1.1 (the default) and forbidden
-  // in HTTP/2, where a browser drops the stream when a front passes it through.
-  header('Connection');
-  header('Cache-Control', 'no-store, no-transform');
-  // nginx buffers responses unless told not to, which would hold events back.
-  header('X-Accel-Buffering', 'no');
 }

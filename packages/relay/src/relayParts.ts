@@ -6,6 +6,7 @@ import { burstWindow, ClientLimit, strikesWindow } from './clientLimits';
 import { CountReader } from './countReader';
 import { FailureMemory } from './failureMemory';
 import { FirstReads } from './firstReads';
+import { Heartbeat } from './heartbeat';
 import { HookHealth } from './hookHealth';
 import { memoryStore } from './memoryStore';
 import { OpenStreams } from './relayLifecycle';
@@ -35,6 +36,8 @@ export interface RelayParts {
   readonly limits: ClientLimits;
   readonly slots: StreamSlots;
   readonly streams: OpenStreams;
+  /** One heartbeat for every open stream. */
+  readonly heartbeat: Heartbeat;
 }
 
 /** The per-client limits (`null` where the option is `false`). */
@@ -62,6 +65,7 @@ export function relayParts(s: RelaySettings): RelayParts {
     watchers: new Watchers(reader, store, {
       periodMs: s.maxAgeMs,
       retryMs: s.failureMemoryMs,
+      safetyWaitMs: () => budget.waitMs('safety'),
       now: s.now,
     }),
     upstream,
@@ -70,6 +74,7 @@ export function relayParts(s: RelaySettings): RelayParts {
     limits: clientLimits(s, store),
     slots: new StreamSlots(s.maxStreams, s.maxStreamsPerClient),
     streams: new OpenStreams(),
+    heartbeat: new Heartbeat(s.heartbeatMs),
   };
 }
 

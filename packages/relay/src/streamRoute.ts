@@ -40,7 +40,7 @@ export function mountStreamRoute(routes: Hono<RelayEnv>, parts: RelayParts): voi
 }
 
 function openStream(
-  { settings: s, reader, watchers, streams }: RelayParts,
+  { settings: s, reader, watchers, streams, heartbeat }: RelayParts,
   c: Context<RelayEnv>,
   read: SessionRead,
   release: () => void,
@@ -51,7 +51,7 @@ function openStream(
     first: ('now' in read ? Promise.resolve(read.now) : read.later).then(firstCount),
     lastEventId: lastEventId && lastEventId.length <= 32 ? lastEventId : null,
     retryMs: s.sseRetryMs,
-    heartbeatMs: s.heartbeatMs,
+    heartbeat,
     watch: (listener) => watchers.add(sessionId, listener),
     // Read through the cache: fresh, it costs no call; marked changed by a web hook that landed
     // while the stream opened (its re-read deferred, the session not yet watched), it is read.
