@@ -250,6 +250,14 @@ export function crispRelay(options: CrispRelayOptions): CrispRelaySource {
       /** The idle deadline: the one abort while subscribed, so an aborted connection went silent. */
       let timer: ReturnType<typeof setTimeout> | undefined;
       const armIdle = () => {
+        // Each chunk moves the deadline. Where timers are objects (Node, Bun), `refresh()` moves
+        // this one without a new timer per chunk (a page hears a heartbeat every 15 s); a
+        // browser's timers are numbers, cleared and set again.
+        const refreshable = timer as { refresh?: () => unknown } | number | undefined;
+        if (typeof refreshable === 'object' && typeof refreshable.refresh === 'function') {
+          refreshable.refresh();
+          return;
+        }
         clearTimeout(timer);
         timer = setTimeout(() => connection.abort(), idleTimeoutMs);
       };

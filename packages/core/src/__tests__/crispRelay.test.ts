@@ -286,6 +286,24 @@ describe('crispRelay.watch (in process, fake timers)', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('moves the idle deadline on each chunk without a new timer per chunk (Node: refresh)', async () => {
+    const relay = inProcessRelay();
+    const source = crispRelay({ url, stream: true, fetch: relay.fetch, idleTimeoutMs: 45_000 });
+    const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
+    const watch = watching(source);
+    await vi.advanceTimersByTimeAsync(0);
+    for (let beat = 0; beat < 40; beat++) {
+      relay.streams[0]!.send(': ping\n\n');
+      await vi.advanceTimersByTimeAsync(15_000);
+    }
+    // 40 heartbeats over 10 minutes: one timer, refreshed by each.
+    expect(setTimeoutSpy).toHaveBeenCalledOnce();
+    expect(watch.said).toEqual({});
+    await vi.advanceTimersByTimeAsync(45_000);
+    expect(watch.said.error).toMatchObject({ code: 'timeout' });
+    setTimeoutSpy.mockRestore();
+  });
+
   it('errors with invalid-response on a count that is not one, and with network on a failed connection', async () => {
     const relay = inProcessRelay();
     const source = crispRelay({ url, stream: true, fetch: relay.fetch });
