@@ -172,6 +172,15 @@ export class Budget {
     return this.#yieldsUntil(share) > at || this.#refusedUntil[share] > at;
   }
 
+  /**
+   * Ms until `share` may pay a call, as far as this instance knows (`0`: maybe now). Nothing can be
+   * paid sooner: a paced allowance grows with time alone, and spending only shrinks it.
+   */
+  waitMs(share: BudgetShareName): number {
+    const at = this.#s.now();
+    return Math.max(0, this.#yieldsUntil(share) - at, this.#refusedUntil[share] - at);
+  }
+
   /** Until when a lender yields to the `hooks` share (while that is paced out); 0 for `hooks`. */
   #yieldsUntil(share: BudgetShareName): number {
     return share === 'hooks' ? 0 : this.#refusedUntil.hooks;

@@ -16,6 +16,8 @@ export interface WatchersSettings {
   periodMs: number;
   /** The next try after a refresh that brought no fresh count (budget, pause, failure). */
   retryMs: number;
+  /** Ms until the `safety` share may pay a call: a refresh the budget refused waits that long. */
+  safetyWaitMs: () => number;
   now: () => number;
 }
 
@@ -97,10 +99,13 @@ export class Watchers {
           if (watched.closed) return;
           // Due again once the count it got is `periodMs` old; a count that was not read afresh
           // (budget paced out, a pause, a failure: old already, and not necessarily marked stale)
-          // is tried again after `retry`, not at once in a loop.
+          // is tried again after `retry`, not at once in a loop, or once the budget can pay: a
+          // site's streamed sessions would otherwise ask a paced-out budget every `retry`.
           const readAt = outcome.kind === 'count' ? outcome.entry.readAt : undefined;
           const due =
-            readAt === undefined || now() - readAt >= periodMs ? retry : readAt + periodMs - now();
+            readAt === undefined || now() - readAt >= periodMs
+              ? Math.max(retry, this.#s.safetyWaitMs())
+              : readAt + periodMs - now();
           this.#schedule(
             sessionId,
             watched,

@@ -172,6 +172,35 @@ describe('Budget: a web hook read past its share', () => {
   });
 });
 
+describe('Budget.waitMs', () => {
+  it('is 0 until a share is refused, then the wait its refusal gave, and a lender yields as long as hooks', async () => {
+    let at = midnight + 3_600_000;
+    const now = () => at;
+    const budget = new Budget({
+      store: memoryStore({ now }),
+      total: 5000,
+      shares: defaultBudgetShares,
+      now,
+    });
+    expect(budget.waitMs('safety')).toBe(0);
+    let refusedFor = 0;
+    while (refusedFor === 0) refusedFor = await budget.take('safety');
+    expect(budget.waitMs('safety')).toBe(refusedFor);
+    at += 1000;
+    expect(budget.waitMs('safety')).toBe(refusedFor - 1000);
+    expect(budget.waitMs('hooks')).toBe(0);
+    at += refusedFor;
+    expect(budget.waitMs('safety')).toBe(0);
+    // The hooks share paced out: safety and firstReads wait as long as it does.
+    let hooksFor = 0;
+    while (hooksFor === 0) hooksFor = await budget.take('hooks');
+    const hooksWait = budget.waitMs('hooks');
+    expect(hooksWait).toBeGreaterThan(0);
+    expect(budget.waitMs('firstReads')).toBeGreaterThanOrEqual(hooksWait);
+    expect(budget.waitMs('safety')).toBeGreaterThanOrEqual(hooksWait);
+  });
+});
+
 describe('pacing the hooks share', () => {
   it('allows half of it at midnight and the rest over the day; the others 10%', async () => {
     expect(pacedAllowance(4500, midnight, reserveOf('hooks'))).toBe(2250);

@@ -32,6 +32,7 @@ describe('Watchers', () => {
     const watchers = new Watchers(reader, memoryStore(), {
       periodMs: 900_000,
       retryMs: 30_000,
+      safetyWaitMs: () => 0,
       now: Date.now,
     });
     const stop = await watchers.add('session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881', () => {});
@@ -43,11 +44,39 @@ describe('Watchers', () => {
     watchers.closeAll();
   });
 
+  it('waits for the safety share to have room when the budget refused, at most periodMs', async () => {
+    // Every refresh answered the old count: the budget, paced out, can pay in 5 minutes, then
+    // (its wait unknown) in an hour, longer than the period.
+    const { reader, calls } = oldCountReader(3 * 86_400_000);
+    const waits = [5 * 60_000, 3_600_000];
+    const watchers = new Watchers(reader, memoryStore(), {
+      periodMs: 900_000,
+      retryMs: 30_000,
+      safetyWaitMs: () => waits.shift() ?? 0,
+      now: Date.now,
+    });
+    const stop = await watchers.add('session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881', () => {});
+    await vi.advanceTimersByTimeAsync(900_000);
+    expect(calls.current).toBe(1);
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    expect(calls.current).toBe(2);
+    // Capped at the period: 15 minutes, not the hour.
+    await vi.advanceTimersByTimeAsync(900_000 - 1);
+    expect(calls.current).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls.current).toBe(3);
+    // The budget can pay again: back to `retryMs`.
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(calls.current).toBe(4);
+    stop();
+  });
+
   it('schedules the next safety re-read periodMs after a fresh read', async () => {
     const { reader, calls } = oldCountReader(0);
     const watchers = new Watchers(reader, memoryStore(), {
       periodMs: 60_000,
       retryMs: 30_000,
+      safetyWaitMs: () => 0,
       now: Date.now,
     });
     const stop = await watchers.add('session_700c65e1-85e2-465a-b9ac-ecb5ec2c9881', () => {});
