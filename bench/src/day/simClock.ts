@@ -17,6 +17,8 @@ export class SimTimer {
   order = 0;
   /** Its place on the clock's heap, or -1 when it is not on it (run, or cleared). */
   index = -1;
+  /** When a `refresh` moved it past `at`: the clock moves it there when `at` comes up. */
+  refreshedTo = 0;
 
   constructor(
     readonly clock: SimClock,
@@ -48,8 +50,15 @@ export class SimTimer {
     return true;
   }
 
+  /**
+   * Node's `refresh`: due `delayMs` from now. A timer on the heap only notes the time, and the
+   * clock moves it when it comes up: a stream's idle timer, refreshed by every chunk, then costs a
+   * heap operation per deadline, not per chunk.
+   */
   refresh(): this {
-    return this.arm();
+    if (this.index < 0) return this.arm();
+    this.refreshedTo = this.clock.now + this.delayMs;
+    return this;
   }
 
   [Symbol.toPrimitive](): number {
@@ -77,6 +86,7 @@ export class SimClock {
   schedule(timer: SimTimer, at: number): void {
     this.remove(timer);
     timer.at = at;
+    timer.refreshedTo = 0;
     timer.order = this.#order++;
     timer.index = this.#heap.length;
     this.#heap.push(timer);
@@ -103,7 +113,7 @@ export class SimClock {
 
   /** When the next timer is due, or `undefined` when none is left. */
   nextAt(): number | undefined {
-    return this.#heap[0]?.at;
+    return this.#next()?.at;
   }
 
   /**
@@ -111,7 +121,7 @@ export class SimClock {
    * does). Returns false when no timer is left.
    */
   runNext(): boolean {
-    const timer = this.#heap[0];
+    const timer = this.#next();
     if (!timer) return false;
     this.now = Math.max(this.now, timer.at);
     if (timer.repeat) timer.arm();
@@ -119,6 +129,16 @@ export class SimClock {
     this.ran += 1;
     timer.callback(...timer.args);
     return true;
+  }
+
+  /** The timer due first, once the refreshed ones on top are moved to their times. */
+  #next(): SimTimer | undefined {
+    let timer = this.#heap[0];
+    while (timer && timer.refreshedTo > timer.at) {
+      this.schedule(timer, timer.refreshedTo);
+      timer = this.#heap[0];
+    }
+    return timer;
   }
 
   /** Timers on the heap. */
