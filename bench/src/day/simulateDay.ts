@@ -165,15 +165,18 @@ export async function simulateDay(options: {
       headers.set('X-Forwarded-For', address);
       const made = new Request(`${origin}${path}`, { ...init, headers });
       const { signal } = init;
+      const forget = () => live.delete(made);
       if (signal && !signal.aborted) {
         live.add(made);
-        signal.addEventListener('abort', () => live.delete(made), { once: true });
+        signal.addEventListener('abort', forget, { once: true });
       }
       return track(built.fetch(made)).then((response) => {
         // Only an open stream needs its Request held (the relay watches its signal); an answered
-        // poll held too would stay in memory until the day's end.
+        // poll held too, or by its listener on a signal that never aborts (a query's that
+        // settled), would stay in memory until the day's end.
         if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
-          live.delete(made);
+          forget();
+          signal?.removeEventListener('abort', forget);
         }
         if (response.status >= 400 && address.startsWith('10.')) {
           void response
