@@ -1,10 +1,11 @@
 // A Server-Sent Events body: a ReadableStream the relay writes through its controller.
 //
 // Why not hono's `streamSSE`: it writes through a TransformStream that a second ReadableStream
-// pulls from, so every 9-byte heartbeat crosses two streams and awaits a writer's promise. With
-// 10,000 streams open (the bench's 10x relay-day) that path was a fifth of the relay's CPU; a
-// controller's `enqueue` hands the chunk straight to the response's pending read. The format it
-// writes is the part of `writeSSE` the relay uses: an event name, `data:` lines and an id.
+// pulls from, so every 9-byte heartbeat crosses two streams and awaits a writer's promise. In the
+// bench's simulated day (relay-day: the relay and its pages in one process) that path took about a
+// fifth of the CPU; a controller's `enqueue` hands the chunk straight to the response's pending
+// read. The format it writes is the part of `writeSSE` the relay uses: an event name, `data:`
+// lines and an id.
 
 /** One event: its name, its data (one `data:` line per line of it), its id. */
 export interface SseMessage {
