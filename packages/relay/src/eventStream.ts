@@ -45,9 +45,7 @@ export interface EventStreamOptions {
  * on show `stale`. Every subscription ends when the client leaves or the relay closes.
  */
 export function eventStream(c: Context, options: EventStreamOptions): Response {
-  let close = () => {};
-  const body = sseBody(() => close());
-  close = runStream(body, options);
+  const body = runStream(options);
   // Set on the context: when a middleware (CORS) has touched the context's response, hono copies
   // its headers over the one the route returns.
   c.header('Content-Type', 'text/event-stream');
@@ -59,11 +57,15 @@ export function eventStream(c: Context, options: EventStreamOptions): Response {
 
 type ShownCount = CachedCount & { count: number };
 
-/** One stream's life: opened at once, fed the first count, then the session's changes. */
-function runStream(body: SseBody, options: EventStreamOptions): () => void {
+/**
+ * One stream's life: its body opened at once, fed the first count, then the session's changes;
+ * closed when the client cancels the body.
+ */
+function runStream(options: EventStreamOptions): SseBody {
   let unwatch: (() => void) | undefined;
   let leaveHeartbeat: (() => void) | undefined;
   let ended = false;
+  const body = sseBody(() => close());
   const close = () => {
     if (ended) return;
     ended = true;
@@ -76,7 +78,7 @@ function runStream(body: SseBody, options: EventStreamOptions): () => void {
   options.onOpen(close);
   if (options.signal.aborted) {
     close();
-    return close;
+    return body;
   }
   options.signal.addEventListener('abort', close, { once: true });
 
@@ -110,7 +112,7 @@ function runStream(body: SseBody, options: EventStreamOptions): () => void {
     },
     () => close(),
   );
-  return close;
+  return body;
 }
 
 /**
