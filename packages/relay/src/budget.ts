@@ -168,8 +168,7 @@ export class Budget {
    * so it may be wrong the other way (an instance that has not been refused yet says `false`).
    */
   pacedOut(share: BudgetShareName): boolean {
-    const at = this.#s.now();
-    return this.#yieldsUntil(share) > at || this.#refusedUntil[share] > at;
+    return this.waitMs(share) > 0;
   }
 
   /**
