@@ -2,18 +2,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Heartbeat } from '../heartbeat';
 import { sseBody } from '../sseBody';
 
-/** Everything the body has written so far, and whether it ended. */
-async function drain(stream: ReadableStream<Uint8Array>) {
-  const reader = stream.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return text;
-    text += decoder.decode(value, { stream: true });
-  }
-}
-
 describe('sseBody', () => {
   it('writes events as SSE (a data: line per line), comments as they are, then ends', async () => {
     const body = sseBody(() => {});
@@ -24,7 +12,7 @@ describe('sseBody', () => {
     body.close();
     body.write(': after the end\n\n');
     expect(body.closed).toBe(true);
-    expect(await drain(body.stream)).toBe(
+    expect(await new Response(body.stream).text()).toBe(
       'retry: 1000\n\nevent: count\ndata: {"count":1}\nid: 7\n\nevent: note\ndata: two\ndata: lines\n\n: ping\n\n',
     );
   });
